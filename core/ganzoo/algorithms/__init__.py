@@ -1,0 +1,1 @@
+"""Training algorithms shared by several variants (a plugin subclasses and sets defaults)."""

@@ -1,0 +1,149 @@
+"""Goodfellow et al.'s algorithm, the one most variants refine (LECTURES.md section 2):
+
+    for each iteration:
+        for k steps:  sample m real x and m noise z; ascend D's objective
+        sample m noise z; descend G's loss (MMGAN or NSGAN, or a later paper's loss)
+
+Real and fake minibatches have the same size. Optional: a replay pool of past fakes for D,
+a gradient penalty (WGAN-GP). Networks: MLPs for points, DCGAN convolutions for images.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar, Literal
+
+import torch
+from pydantic import Field
+from torch import Tensor, nn
+
+from ganzoo.contracts import DataKind, NextBatch, Variant, VariantConfig
+from ganzoo.errors import ConfigError
+from ganzoo.losses import adversarial_loss, gradient_penalty
+from ganzoo.nn.dcgan import DCGANDiscriminator, DCGANGenerator
+from ganzoo.nn.mlp import MLPDiscriminator, MLPGenerator
+from ganzoo.nn.norms import Norm
+from ganzoo.nn.replay import ReplayPool
+
+LossName = Literal["non-saturating", "minimax", "wasserstein", "hinge", "least-squares"]
+
+
+class AdversarialConfig(VariantConfig):
+    z_dim: int = Field(64, ge=1, description="latent (noise) dimension")
+    loss: LossName = Field("non-saturating", description="GAN objective (NSGAN is the default)")
+    d_steps: int = Field(1, ge=1, description="k: discriminator steps per generator step")
+    lr_g: float = Field(2e-4, gt=0, description="generator learning rate (Adam)")
+    lr_d: float = Field(2e-4, gt=0, description="discriminator learning rate (Adam)")
+    betas: tuple[float, float] = Field((0.5, 0.999), description="Adam betas")
+    gradient_penalty: float = Field(0.0, ge=0, description="WGAN-GP weight; 0 = off")
+    replay_size: int = Field(0, ge=0, description="past fakes kept for D; 0 = no replay")
+    replay_swap: float = Field(
+        0.5, ge=0, le=1, description="chance a fake is swapped for a past one"
+    )
+    image_size: int = Field(16, description="image side for image data (16, 32 or 64)")
+    channels: int | None = Field(None, description="image channels; None = the data's own")
+    width: int = Field(64, ge=4, description="DCGAN base channel width")
+    d_norm: Norm = Field("batch", description="discriminator normalisation")
+    hidden: int = Field(128, ge=1, description="MLP hidden units")
+    depth: int = Field(3, ge=1, description="MLP hidden layers")
+
+
+class AdversarialGAN(Variant):
+    """The unconditional algorithm; subclasses pick the loss, schedule and normalisation."""
+
+    Config: ClassVar[type[AdversarialConfig]] = AdversarialConfig
+    data_kinds = (DataKind.POINTS, DataKind.IMAGES, DataKind.LABELLED_IMAGES)
+    architecture: ClassVar[Literal["auto", "mlp", "dcgan"]] = "auto"
+    config: AdversarialConfig
+
+    def __init__(self, config, data, runtime):
+        super().__init__(config, data, runtime)
+        self.loss = adversarial_loss(config.loss)
+        self.pool = ReplayPool(config.replay_size, data.shape, config.replay_swap).to(self.device)
+
+    def uses_mlp(self) -> bool:
+        if self.architecture == "mlp":
+            return True
+        is_points = self.data.kind == DataKind.POINTS
+        if self.architecture == "dcgan" and is_points:
+            raise ConfigError(f"{self.id} uses convolutional networks and needs image data")
+        return is_points
+
+    def num_classes_for_networks(self) -> int:
+        return 0
+
+    def build_networks(self) -> dict[str, nn.Module]:
+        c, classes = self.config, self.num_classes_for_networks()
+        if self.uses_mlp():
+            bounded = self.data.kind != DataKind.POINTS
+            return {
+                "generator": MLPGenerator(
+                    c.z_dim, self.data.shape, c.hidden, c.depth, classes, bounded
+                ),
+                "discriminator": MLPDiscriminator(
+                    self.data.shape,
+                    c.hidden,
+                    c.depth,
+                    c.d_norm if c.d_norm == "spectral" else "none",
+                    classes,
+                ),
+            }
+        channels, size = self.data.shape[0], self.data.shape[-1]
+        return {
+            "generator": DCGANGenerator(c.z_dim, size, channels, c.width, classes),
+            "discriminator": self.build_image_discriminator(size, channels),
+        }
+
+    def build_image_discriminator(self, size: int, channels: int) -> nn.Module:
+        return DCGANDiscriminator(size, channels, self.config.width, self.config.d_norm)
+
+    def build_optimizers(self) -> dict[str, torch.optim.Optimizer]:
+        c = self.config
+        return {
+            "generator": self.runtime.optimizer(
+                self.networks["generator"].parameters(), lr=c.lr_g, betas=c.betas
+            ),
+            "discriminator": self.runtime.optimizer(
+                self.networks["discriminator"].parameters(), lr=c.lr_d, betas=c.betas
+            ),
+        }
+
+    def noise(self, n: int) -> Tensor:
+        return self.runtime.noise(n, self.config.z_dim)
+
+    def discriminator_loss(self, real: Tensor, fake: Tensor) -> Tensor:
+        loss = self.loss.discriminator(self.discriminator(real), self.discriminator(fake))
+        if self.config.gradient_penalty:
+            loss = loss + self.config.gradient_penalty * gradient_penalty(
+                self.discriminator, real, fake
+            )
+        return loss
+
+    def train_step(self, next_batch: NextBatch, step: int) -> dict[str, Tensor]:
+        opt_g, opt_d = self.optimizers["generator"], self.optimizers["discriminator"]
+        for _ in range(self.config.d_steps):
+            real = next_batch()["x"]
+            with torch.no_grad():
+                fake = self.pool.exchange(self.generator(self.noise(len(real))))
+            d_loss = self.discriminator_loss(real, fake)
+            opt_d.zero_grad(set_to_none=True)
+            d_loss.backward()
+            opt_d.step()
+        g_loss = self.loss.generator(self.discriminator(self.generator(self.noise(len(real)))))
+        opt_g.zero_grad(set_to_none=True)
+        g_loss.backward()
+        opt_g.step()
+        return {"d_loss": d_loss.detach(), "g_loss": g_loss.detach()}
+
+    def generate(
+        self, generator: nn.Module, n: int, labels: Tensor | None, rng: torch.Generator | None
+    ) -> Tensor:
+        if labels is not None:
+            raise ConfigError(f"{self.id} is unconditional; it takes no labels")
+        z = torch.randn(n, self.config.z_dim, device=self.device, generator=rng)
+        return generator(z)
+
+    def extra_state(self) -> dict[str, Tensor]:
+        return {f"pool.{k}": v for k, v in self.pool.state_dict().items()}
+
+    def load_extra_state(self, state: dict[str, Tensor]) -> None:
+        self.pool.load_state_dict({k.removeprefix("pool."): v for k, v in state.items()})

@@ -1,0 +1,197 @@
+"""`zoo train`, `zoo sample`, `zoo plot`: parse options, call the engine, print."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from ganzoo.cli import cli
+from ganzoo.errors import ConfigError
+
+
+@cli.command("train", context_settings={"show_default": True})
+@click.argument("variant", required=False)
+@click.option(
+    "--data", help="Dataset: ring8, grid25, digits, folder:PATH ... (default: the variant's)."
+)
+@click.option("--steps", type=int, default=2000, help="Total generator iterations.")
+@click.option("--batch-size", type=int, default=64, help="Per process.")
+@click.option("--device", default="auto", help="auto, cpu, cuda, cuda:N or mps.")
+@click.option(
+    "--out", type=click.Path(path_type=Path), help="Run folder (default runs/VARIANT-DATA-seedN)."
+)
+@click.option("--seed", type=int, default=0)
+@click.option(
+    "--set",
+    "settings",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="Variant config value (repeatable).",
+)
+@click.option(
+    "--config",
+    "config_file",
+    type=click.Path(path_type=Path),
+    help="Variant config file (JSON or TOML).",
+)
+@click.option(
+    "--resume", type=click.Path(path_type=Path), help="Continue this run folder up to --steps."
+)
+@click.option("--log-every", type=int, default=50)
+@click.option(
+    "--sample-every", type=int, default=500, help="Sample grid every N steps (0: end only)."
+)
+@click.option("--checkpoint-every", type=int, default=500, help="0: end only.")
+@click.option(
+    "--precision",
+    type=click.Choice(["auto", "fp32", "bf16"]),
+    default="auto",
+    help="auto = bf16 on CUDA, fp32 on CPU.",
+)
+@click.option("--compile", "compile_", is_flag=True, help="torch.compile the networks.")
+@click.option(
+    "--ema", type=float, help="Keep an EMA of the generator with this decay (e.g. 0.999)."
+)
+@click.option(
+    "--nproc", type=int, default=1, help="Processes (torchrun + DDP; gloo on CPU, NCCL on CUDA)."
+)
+@click.option("--nnodes", default="1", help="Nodes, for multi-node runs (torchrun's --nnodes).")
+@click.option("--rdzv-endpoint", help="host:port of the rendezvous, for multi-node runs.")
+@click.option("--node-rank", type=int, help="This node's rank, for multi-node runs.")
+def train_command(
+    variant,
+    data,
+    steps,
+    batch_size,
+    device,
+    out,
+    seed,
+    settings,
+    config_file,
+    resume,
+    log_every,
+    sample_every,
+    checkpoint_every,
+    precision,
+    compile_,
+    ema,
+    nproc,
+    nnodes,
+    rdzv_endpoint,
+    node_rank,
+) -> None:
+    """Train VARIANT (a variant id or catalogue name) and write a run folder."""
+    from ganzoo.engine.trainer import TrainOptions, train
+    from ganzoo.variants import parse_settings, read_config_file
+
+    launching = (nproc > 1 or nnodes != "1") and "LOCAL_RANK" not in os.environ
+    if launching:
+        from ganzoo.engine.distributed import launch
+
+        argv = _without_launch_options(sys.argv[2:] if sys.argv[1:2] == ["train"] else sys.argv[1:])
+        sys.exit(launch(nproc, argv, nnodes, rdzv_endpoint, node_rank))
+    values = read_config_file(config_file) if config_file else {}
+    values.update(parse_settings(settings))
+    options = _options(
+        TrainOptions,
+        variant=variant,
+        data=data,
+        steps=steps,
+        batch_size=batch_size,
+        device=device,
+        out=out,
+        seed=seed,
+        resume=resume,
+        log_every=log_every,
+        sample_every=sample_every,
+        checkpoint_every=checkpoint_every,
+        precision=precision,
+        compile=compile_,
+        ema=ema,
+    )
+    run_dir = train(options, values)
+    if int(os.environ.get("RANK", "0")) == 0:
+        click.echo(f"run folder: {run_dir}")
+        click.echo(f"samples:    {run_dir / 'samples'}")
+        click.echo(f"next:       zoo sample {run_dir} -o grid.png   |   zoo plot {run_dir}")
+
+
+def _without_launch_options(argv: list[str]) -> list[str]:
+    """The same command line minus the launcher's own options (the workers must not relaunch)."""
+    names = {"--nproc", "--nnodes", "--rdzv-endpoint", "--node-rank"}
+    kept, skip = [], False
+    for item in argv:
+        if skip:
+            skip = False
+            continue
+        if item in names:
+            skip = True
+            continue
+        if item.split("=")[0] in names:
+            continue
+        kept.append(item)
+    return kept
+
+
+def _options(model, **values):
+    from pydantic import ValidationError
+
+    try:
+        return model(**values)
+    except ValidationError as err:
+        first = err.errors()[0]
+        name = "--" + str(first["loc"][0]).replace("_", "-")
+        raise ConfigError(f"{name} {first.get('input')!r}: {first['msg']}") from None
+
+
+@cli.command("sample")
+@click.argument("source")
+@click.option("-n", "count", type=int, default=64, show_default=True)
+@click.option("--labels", help="Class labels: 3,3,7 or 'all' (a row per class).")
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--device", default="auto", show_default=True)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path),
+    default=Path("samples.png"),
+    show_default=True,
+    help="x.png (grid or scatter), x.npy, x.safetensors, or dir/.",
+)
+def sample_command(source, count, labels, seed, device, output) -> None:
+    """Draw samples from a run folder."""
+    from ganzoo.api import load
+    from ganzoo.engine.sampling import parse_labels, write_samples
+
+    model = load(source, device=device)
+    label_tensor, nrow = parse_labels(labels, count, model)
+    samples = model.sample(
+        len(label_tensor) if label_tensor is not None else count, labels=label_tensor, seed=seed
+    )
+    written = write_samples(samples, output, model, nrow)
+    click.echo(f"wrote {written}")
+
+
+@cli.command("plot")
+@click.argument("run", type=click.Path(path_type=Path))
+@click.option(
+    "-o", "--output", type=click.Path(path_type=Path), help="PNG (default RUN/losses.png)."
+)
+def plot_command(run: Path, output: Path | None) -> None:
+    """Draw a run's loss curves (from metrics.jsonl) to PNG."""
+    import json
+
+    from ganzoo.engine.pictures import plot_curves
+    from ganzoo.errors import ZooError
+
+    path = run / "metrics.jsonl"
+    if not path.exists():
+        raise ZooError(f"{run}: no metrics.jsonl (is it a run folder?)")
+    records = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    if not records:
+        raise ZooError(f"{path} is empty: the run logged nothing yet")
+    written = plot_curves(records, output or run / "losses.png", title=str(run))
+    click.echo(f"wrote {written}")

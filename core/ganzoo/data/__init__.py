@@ -1,0 +1,1 @@
+"""Built-in datasets, each a plugin of the dataset kind (declared in pyproject.toml)."""

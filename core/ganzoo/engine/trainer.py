@@ -1,0 +1,264 @@
+"""The training loop every variant shares. The variant's `train_step` is the algorithm box;
+this file is everything around it, small enough to hold in one's head."""
+
+from __future__ import annotations
+
+import math
+import signal
+import sys
+from pathlib import Path
+from typing import Any
+
+import torch
+from pydantic import BaseModel, ConfigDict, Field
+
+from ganzoo.contracts import Runtime, TensorData, Variant
+from ganzoo.engine import distributed
+from ganzoo.engine.batches import DeviceBatches
+from ganzoo.engine.checkpoint import latest_checkpoint, restore_checkpoint, save_checkpoint
+from ganzoo.engine.devices import Precision, autocast_for, resolve_device, seed_everything
+from ganzoo.engine.pictures import save_samples_picture
+from ganzoo.engine.reporting import Reporter, truncate_metrics
+from ganzoo.engine.runfolder import export, read_config
+from ganzoo.errors import ConfigError, TrainingDiverged, ZooError
+
+
+class TrainOptions(BaseModel):
+    """What the engine needs besides the variant's own config."""
+
+    model_config = ConfigDict(extra="forbid")
+    variant: str | None = None
+    data: str | None = None
+    steps: int = Field(2000, ge=1, description="total generator iterations")
+    batch_size: int = Field(64, ge=1, description="per process; real and fake batches are equal")
+    device: str = "auto"
+    out: Path | None = None
+    resume: Path | None = None
+    seed: int = 0
+    log_every: int = Field(50, ge=1)
+    sample_every: int = Field(500, ge=0, description="0: only at the end")
+    checkpoint_every: int = Field(500, ge=0, description="0: only at the end")
+    precision: Precision = "auto"
+    compile: bool = False
+    ema: float | None = Field(None, gt=0, lt=1, description="EMA decay of the generator")
+    progress: bool | None = None
+
+    def saved(self) -> dict[str, Any]:
+        """The options a resumed run must keep (the data order and the model depend on them)."""
+        return self.model_dump(mode="json", include={"data", "batch_size", "seed", "ema", "steps"})
+
+
+def load_data(spec: str, variant_cls: type[Variant], config: Any, seed: int) -> TensorData:
+    from ganzoo.plugins import host
+
+    name, _, argument = spec.partition(":")
+    provider = host().get("dataset", name)
+    if provider.needs_argument and not argument:
+        raise ZooError(f"dataset {name!r} needs an argument: --data {name}:...")
+    return provider.load(variant_cls.data_request(config, argument or None, seed))
+
+
+class _StopFlag:
+    """Ctrl-C asks the loop to stop after the current step; a second Ctrl-C stops at once."""
+
+    def __init__(self) -> None:
+        self.requested = False
+        self._previous = None
+
+    def __enter__(self) -> _StopFlag:
+        try:
+            self._previous = signal.signal(signal.SIGINT, self._handle)
+        except ValueError:
+            self._previous = None
+        return self
+
+    def _handle(self, signum: int, frame: Any) -> None:
+        if self.requested:
+            raise KeyboardInterrupt
+        self.requested = True
+
+    def __exit__(self, *exc: Any) -> None:
+        if self._previous is not None:
+            signal.signal(signal.SIGINT, self._previous)
+
+
+def _finite_or_raise(losses: dict[str, torch.Tensor], step: int, run_dir: Path) -> dict[str, float]:
+    values = {k: float(v) for k, v in losses.items()}
+    for name, value in values.items():
+        if not math.isfinite(value):
+            last = latest_checkpoint(run_dir)
+            kept = (
+                f"the last good checkpoint is {last}" if last else "no checkpoint was written yet"
+            )
+            raise TrainingDiverged(f"loss {name!r} became {value} at step {step}; stopped, {kept}")
+    return values
+
+
+def _grid_labels(variant: Variant, n: int) -> tuple[torch.Tensor | None, int | None]:
+    classes = variant.data.num_classes
+    if not variant.conditional or not classes:
+        return None, None
+    per_class = max(1, n // classes)
+    return torch.arange(classes, device=variant.device).repeat_interleave(per_class), per_class
+
+
+def train(options: TrainOptions, settings: dict[str, Any]) -> Path:
+    """Train (or resume) a run; returns its folder."""
+    from ganzoo.variants import build_config, variant_class
+
+    saved = None
+    if options.resume is not None:
+        saved = read_config(options.resume)
+        if options.variant and variant_class(options.variant).id != saved["variant"]:
+            raise ConfigError(
+                f"{options.resume} is a {saved['variant']} run, not {options.variant}"
+            )
+        if settings:
+            raise ConfigError("--set/--config cannot change a run being resumed")
+        kept = saved.get("train", {})
+        options = options.model_copy(
+            update={
+                "variant": saved["variant"],
+                "data": kept.get("data"),
+                "batch_size": kept.get("batch_size", options.batch_size),
+                "seed": kept.get("seed", options.seed),
+                "ema": kept.get("ema"),
+                "out": options.resume,
+            }
+        )
+    if not options.variant:
+        raise ConfigError("name a variant to train (zoo list --implemented), or --resume a run")
+
+    cls = variant_class(options.variant)
+    config = build_config(cls, saved["config"] if saved else settings)
+    local_rank = int(__import__("os").environ.get("LOCAL_RANK", "0"))
+    device = resolve_device(options.device, local_rank)
+    group = distributed.join_from_env(device.type)
+    try:
+        return _run(options, cls, config, device, group, resumed=saved is not None)
+    finally:
+        distributed.leave(group)
+
+
+def _run(
+    options: TrainOptions,
+    cls: type[Variant],
+    config: Any,
+    device: torch.device,
+    group: distributed.ProcessGroup,
+    resumed: bool,
+) -> Path:
+    from ganzoo.nn.ema import EMA
+    from ganzoo.plugins import host
+
+    spec = options.data or cls.default_data
+    options = options.model_copy(update={"data": spec})
+    run_dir = options.out or Path("runs") / f"{cls.id}-{spec.split(':')[0]}-seed{options.seed}"
+    if not resumed and (run_dir / "config.json").exists():
+        raise ConfigError(f"{run_dir} already holds a run; --resume {run_dir} or choose --out")
+
+    seed_everything(options.seed)
+    data = load_data(spec, cls, config, options.seed)
+    runtime = Runtime(
+        device, rank=group.rank, world_size=group.world_size, total_steps=options.steps
+    )
+    variant = cls(config, data.info, runtime)
+    averages = {}
+    if options.ema:
+        averages = {
+            variant.sample_network: EMA(variant.networks[variant.sample_network], options.ema)
+        }
+        variant.ema = {name: average.shadow for name, average in averages.items()}
+    for name, network in variant.networks.items():
+        wrapped = distributed.wrap(network, group, device)
+        if options.compile:
+            wrapped = torch.compile(wrapped)
+        setattr(variant, name, wrapped)
+    variant.optimizers = variant.build_optimizers()
+    batches = DeviceBatches(
+        data, options.batch_size, device, options.seed, group.rank, group.world_size
+    )
+
+    start = 0
+    if resumed:
+        folder = latest_checkpoint(run_dir)
+        if folder is None:
+            raise ZooError(f"{run_dir} has no checkpoint to resume from")
+        start = restore_checkpoint(folder, variant, batches)["step"]
+        if start >= options.steps:
+            raise ConfigError(f"{run_dir} is already at step {start}; ask for --steps > {start}")
+    if group.main:
+        run_dir.mkdir(parents=True, exist_ok=True)
+        truncate_metrics(run_dir, start)
+    train_meta = options.saved()
+    callbacks = host().callbacks(str(run_dir), cls.id) if group.main else []
+    reporter = Reporter(run_dir, options.steps, start, group.main, options.progress, callbacks)
+    reporter.start(
+        str(run_dir),
+        {"variant": cls.id, "config": config.model_dump(mode="json"), "train": train_meta},
+    )
+    grid_n = 80 if variant.conditional and data.info.num_classes == 10 else 64
+    grid_labels, grid_nrow = _grid_labels(variant, grid_n)
+    real_points = data.train["x"] if data.info.kind.value == "points" else None
+    check_every_step = device.type == "cpu" and not group.active
+    autocast = autocast_for(device, options.precision)
+
+    def checkpoint(step: int) -> None:
+        if group.main:
+            path = save_checkpoint(run_dir, step, variant, batches, {"train": train_meta})
+            export(run_dir, variant, train_meta, step)
+            reporter.checkpoint(step, path)
+        distributed.barrier(group)
+
+    def picture(step: int) -> None:
+        if group.main:
+            samples = variant.sample(
+                len(grid_labels) if grid_labels is not None else grid_n,
+                labels=grid_labels,
+                seed=options.seed + 1,
+            )
+            save_samples_picture(
+                samples,
+                run_dir / "samples" / f"step-{step:08d}.png",
+                data.info,
+                real=real_points,
+                nrow=grid_nrow or 8,
+                title=f"{cls.id}, step {step}",
+            )
+
+    step = start
+    try:
+        with _StopFlag() as stop:
+            while step < options.steps:
+                with autocast:
+                    losses = variant.train_step(batches, step)
+                step += 1
+                for name, average in averages.items():
+                    average.update(variant.networks[name])
+                logging = step % options.log_every == 0 or step == options.steps
+                if check_every_step or logging:
+                    values = _finite_or_raise(losses, step, run_dir)
+                    if logging:
+                        reporter.log(step, values)
+                if options.sample_every and step % options.sample_every == 0:
+                    picture(step)
+                if options.checkpoint_every and step % options.checkpoint_every == 0:
+                    checkpoint(step)
+                if stop.requested:
+                    checkpoint(step)
+                    reporter.close(step)
+                    print(
+                        f"interrupted: checkpoint at step {step} in {run_dir}; "
+                        f"continue with zoo train --resume {run_dir} --steps {options.steps}",
+                        file=sys.stderr,
+                    )
+                    raise SystemExit(130)
+    except TrainingDiverged:
+        reporter.close(step)
+        raise
+    if options.checkpoint_every == 0 or step % options.checkpoint_every:
+        checkpoint(step)
+    if options.sample_every == 0 or step % options.sample_every:
+        picture(step)
+    reporter.close(step)
+    return run_dir

@@ -1,0 +1,1 @@
+"""Shared building blocks: written once here, composed by every variant that needs them."""

@@ -1,0 +1,52 @@
+"""The conditional ("matching-aware") discriminator of LECTURES.md section 5, in both designs:
+
+- joint: one network scores the pair (x, c); the condition enters as extra input channels;
+- split: one head scores realism from x alone, another scores the match of x and c
+  (a projection of the condition onto x's features), so D knows which negative it sees.
+
+The condition is a vector: a class embedding (cgan) or a text embedding (stackgan).
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import torch
+from torch import Tensor, nn
+
+from ganzoo.nn.dcgan import DCGANBody
+from ganzoo.nn.norms import Norm, weight_norm_wrap
+
+Design = Literal["joint", "split"]
+
+
+class MatchingDiscriminator(nn.Module):
+    def __init__(
+        self,
+        image_size: int,
+        channels: int,
+        condition_dim: int,
+        design: Design,
+        width: int = 64,
+        norm: Norm = "batch",
+    ):
+        super().__init__()
+        self.design = design
+        extra = condition_dim if design == "joint" else 0
+        self.body = DCGANBody(image_size, channels, width, norm, extra_channels=extra)
+        self.score = weight_norm_wrap(nn.Linear(self.body.features, 1), norm)
+        self.project = (
+            weight_norm_wrap(nn.Linear(condition_dim, self.body.features), norm)
+            if design == "split"
+            else None
+        )
+
+    def forward(self, x: Tensor, condition: Tensor) -> tuple[Tensor, Tensor | None]:
+        """(score, match): joint gives the pair's score and None; split gives realism, match."""
+        if self.design == "joint":
+            planes = condition[:, :, None, None].expand(-1, -1, *x.shape[-2:])
+            features = self.body(torch.cat([x, planes.to(x.dtype)], dim=1))
+            return self.score(features).squeeze(1), None
+        features = self.body(x)
+        match = (features * self.project(condition)).sum(dim=1) / features.shape[1] ** 0.5
+        return self.score(features).squeeze(1), match

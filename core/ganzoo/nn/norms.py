@@ -1,0 +1,24 @@
+"""Normalisation choices for discriminators, wired in one place."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from torch import nn
+from torch.nn.utils.parametrizations import spectral_norm
+
+Norm = Literal["batch", "layer", "spectral", "none"]
+
+
+def weight_norm_wrap(layer: nn.Module, norm: Norm) -> nn.Module:
+    """Spectral norm constrains the layer's weights (SNGAN); other choices leave them."""
+    return spectral_norm(layer) if norm == "spectral" else layer
+
+
+def feature_norm(norm: Norm, channels: int) -> nn.Module:
+    """Batch norm (DCGAN) or a per-sample norm (GroupNorm(1) = layer norm, WGAN-GP safe)."""
+    if norm == "batch":
+        return nn.BatchNorm2d(channels)
+    if norm == "layer":
+        return nn.GroupNorm(1, channels)
+    return nn.Identity()

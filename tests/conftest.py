@@ -1,0 +1,74 @@
+"""Shared fixtures: an isolated gan-zoo home, a fresh plugin host, fake installed distributions."""
+
+from __future__ import annotations
+
+import importlib
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from ganzoo import plugins
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared"
+
+
+@pytest.fixture(autouse=True)
+def isolated_home(tmp_path, monkeypatch):
+    """Every test gets its own failure log and a fresh host; no plugin policy leaks in."""
+    monkeypatch.setenv("GANZOO_HOME", str(tmp_path / "ganzoo-home"))
+    for name in (plugins.STRICT_ENV, plugins.ALLOW_ENV, plugins.BLOCK_ENV, "GANZOO_REGISTRY"):
+        monkeypatch.delenv(name, raising=False)
+    plugins.reset_host()
+    yield
+    plugins.reset_host()
+
+
+class FakeSite:
+    """A folder on sys.path holding fake installed distributions with real entry-point
+    metadata (a .dist-info folder), exactly what pip would leave behind."""
+
+    def __init__(self, root: Path, monkeypatch: pytest.MonkeyPatch):
+        self.root = root
+        root.mkdir(parents=True, exist_ok=True)
+        monkeypatch.syspath_prepend(str(root))
+        monkeypatch.setenv("PYTHONPATH", f"{root}:{ROOT / 'core'}:{ROOT / 'plugins'}")
+
+    def add(
+        self,
+        dist: str,
+        version: str,
+        entry_points: dict[str, dict[str, str]],
+        modules: dict[str, str],
+    ) -> None:
+        info = self.root / f"{dist.replace('-', '_')}-{version}.dist-info"
+        info.mkdir()
+        (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {dist}\nVersion: {version}\n")
+        lines = []
+        for group, names in entry_points.items():
+            lines.append(f"[{group}]")
+            lines += [f"{name} = {value}" for name, value in names.items()]
+        (info / "entry_points.txt").write_text("\n".join(lines) + "\n")
+        for name, source in modules.items():
+            (self.root / f"{name}.py").write_text(textwrap.dedent(source))
+        importlib.invalidate_caches()
+
+
+@pytest.fixture
+def fake_site(tmp_path, monkeypatch) -> FakeSite:
+    return FakeSite(tmp_path / "site", monkeypatch)
+
+
+def run_zoo(*args: str, env: dict | None = None, cwd: Path | None = None):
+    """The `zoo` command in a fresh interpreter, as a user runs it."""
+    return subprocess.run(
+        [sys.executable, "-m", "ganzoo", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=cwd,
+        timeout=600,
+    )

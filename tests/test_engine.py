@@ -1,0 +1,240 @@
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+import torch
+
+import ganzoo
+from conftest import run_zoo
+from ganzoo.engine.checkpoint import latest_checkpoint
+from ganzoo.engine.tensorio import load_tensors
+from ganzoo.errors import TrainingDiverged
+from ganzoo.plugins import host
+
+QUIET = {"device": "cpu", "sample_every": 0, "checkpoint_every": 0, "progress": False}
+
+
+def test_nan_guard_names_loss_and_step_and_keeps_last_good_checkpoint(tmp_path):
+    from ganzoo_gan import GAN
+
+    class Exploding(GAN):
+        id = "exploding"
+
+        def train_step(self, next_batch, step):
+            losses = super().train_step(next_batch, step)
+            if step == 4:
+                losses["d_loss"] = torch.tensor(float("nan"))
+            return losses
+
+    host().register("variant", Exploding)
+    with pytest.raises(
+        TrainingDiverged, match=r"loss 'd_loss' became nan at step 5.*step-00000004"
+    ):
+        ganzoo.train(
+            "exploding",
+            steps=10,
+            out=tmp_path / "run",
+            batch_size=16,
+            **{**QUIET, "checkpoint_every": 2},
+        )
+    assert latest_checkpoint(tmp_path / "run").name == "step-00000004"
+
+
+KILL_DURING_SAVE = """
+import sys, torch
+from pathlib import Path
+from ganzoo.contracts import Runtime
+from ganzoo.engine.batches import DeviceBatches
+from ganzoo.engine.checkpoint import save_checkpoint
+from ganzoo.engine.trainer import load_data
+from ganzoo.variants import build_config, variant_class
+cls = variant_class("dcgan")
+config = build_config(cls, {"width": 64})
+data = load_data("digits", cls, config, 0)
+variant = cls(config, data.info, Runtime(torch.device("cpu")))
+variant.optimizers = variant.build_optimizers()
+batches = DeviceBatches(data, 16, torch.device("cpu"), 0)
+variant.train_step(batches, 0)
+step = 0
+print("ready", flush=True)
+while True:
+    step += 1
+    with torch.no_grad():
+        for p in variant.networks["generator"].parameters():
+            p.fill_(float(step))
+    save_checkpoint(Path(sys.argv[1]), step, variant, batches, {})
+"""
+
+
+@pytest.mark.parametrize("delay", [0.05, 0.21, 0.37])
+def test_kill_during_checkpoint_leaves_previous_one_whole(tmp_path, delay):
+    process = subprocess.Popen(
+        [sys.executable, "-c", KILL_DURING_SAVE, str(tmp_path)], stdout=subprocess.PIPE, text=True
+    )
+    assert process.stdout.readline().strip() == "ready"
+    time.sleep(0.5 + delay)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    folder = latest_checkpoint(tmp_path)
+    assert folder is not None
+    step = json.loads((folder / "state.json").read_text())["step"]
+    generator = load_tensors(folder / "generator.safetensors")
+    weights = [v for k, v in generator.items() if k.endswith("weight") and "blocks" in k]
+    assert all(torch.all(w == step) for w in weights)
+    load_tensors(folder / "state.safetensors")
+
+
+def test_two_process_gloo_ddp_equals_one_process_with_double_batch(tmp_path):
+    common = [
+        "train",
+        "gan",
+        "--steps",
+        "4",
+        "--device",
+        "cpu",
+        "--sample-every",
+        "0",
+        "--checkpoint-every",
+        "0",
+        "--log-every",
+        "1",
+    ]
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    two = run_zoo(
+        *common, "--batch-size", "16", "--nproc", "2", "--out", str(tmp_path / "two"), env=env
+    )
+    assert two.returncode == 0, two.stderr[-2000:]
+    one = run_zoo(*common, "--batch-size", "32", "--out", str(tmp_path / "one"), env=env)
+    assert one.returncode == 0, one.stderr[-2000:]
+    for name in ("generator.safetensors", "discriminator.safetensors"):
+        a = load_tensors(tmp_path / "two" / name)
+        b = load_tensors(tmp_path / "one" / name)
+        for key in a:
+            torch.testing.assert_close(a[key], b[key], rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--set", "nope=1"], "dcgan has no config key 'nope'; valid keys: z_dim"),
+        (["--set", "z_dim=lots"], "z_dim='lots': Input should be a valid integer"),
+        (["--set", "image_size=20"], "image_size (16, 32, 64), not 20"),
+        (["--set", "novalue"], "--set expects key=value"),
+        (["--device", "cuda:3"], "--device cuda:3"),
+        (["--device", "tpu"], "--device takes auto"),
+        (["--steps", "0"], "--steps 0"),
+        (["--data", "folder:/no/such/place"], "does not exist"),
+        (["--data", "ring8"], "needs images"),
+        (["--data", "nosuchdata"], "no dataset 'nosuchdata'"),
+        (["--batch-size", "5000"], "fewer than one batch of 5000"),
+    ],
+)
+def test_bad_input_is_one_line_exit_2(tmp_path, args, message):
+    done = run_zoo("train", "dcgan", "--steps", "1", "--out", str(tmp_path / "r"), *args)
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.count("\n") == 1, done.stderr
+    assert message in done.stderr
+    assert not (tmp_path / "r" / "config.json").exists()
+
+
+def test_config_file_is_validated(tmp_path):
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"z_dim": 8, "lr_g": -1}')
+    done = run_zoo("train", "dcgan", "--config", str(bad), "--out", str(tmp_path / "r"))
+    assert done.returncode == 2 and "lr_g=-1" in done.stderr
+
+
+def _write_png(path, array):
+    from PIL import Image
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    Image.fromarray(array).save(path)
+
+
+def test_folder_dataset_reads_classes_and_counts_unreadable_files(tmp_path):
+    rng = np.random.default_rng(0)
+    for label in ("cats", "dogs"):
+        for i in range(6):
+            _write_png(
+                tmp_path / "imgs" / label / f"{i}.png",
+                rng.integers(0, 255, (20, 24), dtype=np.uint8),
+            )
+    (tmp_path / "imgs" / "dogs" / "broken.png").write_bytes(b"not a png")
+    run = ganzoo.train(
+        "cgan",
+        data=f"folder:{tmp_path / 'imgs'}",
+        steps=1,
+        batch_size=4,
+        out=tmp_path / "run",
+        **QUIET,
+    )
+    config = json.loads((run / "config.json").read_text())
+    assert config["data"]["class_names"] == ["cats", "dogs"]
+    assert config["data"]["shape"] == [1, 16, 16]
+    assert config["data"]["extra"]["skipped"] == 1
+
+
+def test_folder_dataset_errors(tmp_path):
+    (tmp_path / "empty").mkdir()
+    done = run_zoo("train", "dcgan", "--data", f"folder:{tmp_path / 'empty'}")
+    assert done.returncode == 2 and "no images" in done.stderr
+    _write_png(tmp_path / "mixed" / "a.png", np.zeros((8, 8), dtype=np.uint8))
+    _write_png(tmp_path / "mixed" / "b.png", np.zeros((8, 8, 3), dtype=np.uint8))
+    done = run_zoo("train", "dcgan", "--data", f"folder:{tmp_path / 'mixed'}")
+    assert done.returncode == 2 and "mixes channel counts (1 with 1, 1 with 3)" in done.stderr
+
+
+def test_sample_command_writes_grids_arrays_and_folders(tmp_path):
+    run = ganzoo.train("cgan", steps=2, batch_size=8, out=tmp_path / "run", **QUIET)
+    for name in ("grid.png", "raw.npy", "raw.safetensors", "each/"):
+        done = run_zoo(
+            "sample", str(run), "-n", "10", "--labels", "all", "-o", str(tmp_path / name)
+        )
+        assert done.returncode == 0, done.stderr
+    assert np.load(tmp_path / "raw.npy").shape == (10, 1, 16, 16)
+    assert len(list((tmp_path / "each").glob("*.png"))) == 10
+    done = run_zoo("sample", str(run), "--labels", "3,3,11", "-o", str(tmp_path / "x.png"))
+    assert done.returncode == 2 and "0..9" in done.stderr
+
+
+def test_sample_with_explicit_labels_keeps_their_order(tmp_path):
+    run = ganzoo.train("cgan", steps=2, batch_size=8, out=tmp_path / "run", **QUIET)
+    model = ganzoo.load(run, device="cpu")
+    labels = torch.tensor([3, 3, 7])
+    together = model.sample(3, labels=labels, seed=1)
+    assert together.shape == (3, 1, 16, 16)
+    z = torch.randn(3, model.config.z_dim, generator=torch.Generator().manual_seed(1))
+    generator = model.networks["generator"].eval()
+    with torch.no_grad():
+        assert torch.allclose(together, generator(z, labels))
+
+
+def test_points_sample_scatter_and_plot(tmp_path):
+    run = ganzoo.train(
+        "gan", steps=3, batch_size=16, out=tmp_path / "run", **{**QUIET, "log_every": 1}
+    )
+    assert run_zoo("sample", str(run), "-o", str(tmp_path / "scatter.png")).returncode == 0
+    assert run_zoo("plot", str(run)).returncode == 0
+    assert (run / "losses.png").stat().st_size > 1000
+    done = run_zoo("sample", str(run), "--labels", "1")
+    assert done.returncode == 2 and "unconditional" in done.stderr
+
+
+def test_existing_run_folder_is_not_overwritten(tmp_path):
+    ganzoo.train("gan", steps=1, batch_size=16, out=tmp_path / "run", **QUIET)
+    done = run_zoo("train", "gan", "--steps", "1", "--out", str(tmp_path / "run"))
+    assert done.returncode == 2 and "--resume" in done.stderr
+
+
+def test_pickled_weights_are_refused(tmp_path):
+    from ganzoo.engine.tensorio import load_tensors as load
+
+    path = tmp_path / "generator.pt"
+    path.write_bytes(b"\x80\x04not really a pickle")
+    with pytest.raises(Exception, match="pickles, which can run arbitrary code"):
+        load(path)
