@@ -8,14 +8,15 @@ from __future__ import annotations
 from typing import Literal
 
 import torch
+from pydantic import Field
+from torch import Tensor, nn
+
 from ganzoo import PLUGIN_API_VERSION, hookimpl
 from ganzoo.algorithms import matching
 from ganzoo.algorithms.adversarial import AdversarialConfig, AdversarialGAN
 from ganzoo.contracts import DataKind, NextBatch
 from ganzoo.errors import ConfigError
 from ganzoo.nn.matching import MatchingDiscriminator
-from pydantic import Field
-from torch import Tensor, nn
 
 
 class CGANConfig(AdversarialConfig):

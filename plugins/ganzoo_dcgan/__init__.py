@@ -3,10 +3,11 @@ Adam with lr 2e-4 and beta1 0.5, weights from N(0, 0.02), 100-d noise."""
 
 from __future__ import annotations
 
+from pydantic import Field
+
 from ganzoo import PLUGIN_API_VERSION, hookimpl
 from ganzoo.algorithms.adversarial import AdversarialConfig, AdversarialGAN
 from ganzoo.contracts import DataKind
-from pydantic import Field
 
 
 class DCGANConfig(AdversarialConfig):

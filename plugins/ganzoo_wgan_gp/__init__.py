@@ -6,9 +6,10 @@ from __future__ import annotations
 
 from typing import Literal
 
+from pydantic import Field
+
 from ganzoo import PLUGIN_API_VERSION, hookimpl
 from ganzoo.algorithms.adversarial import AdversarialConfig, AdversarialGAN
-from pydantic import Field
 
 
 class WGANGPConfig(AdversarialConfig):
