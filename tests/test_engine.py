@@ -238,3 +238,103 @@ def test_pickled_weights_are_refused(tmp_path):
     path.write_bytes(b"\x80\x04not really a pickle")
     with pytest.raises(Exception, match="pickles, which can run arbitrary code"):
         load(path)
+
+
+CALLBACK_PLUGIN = """
+import json
+from ganzoo import PLUGIN_API_VERSION, hookimpl
+from ganzoo.contracts import Callback
+
+
+class Recorder(Callback):
+    def __init__(self, run_dir):
+        self.path = run_dir + "/recorded.jsonl"
+
+    def _write(self, **record):
+        with open(self.path, "a") as handle:
+            handle.write(json.dumps(record) + "\\n")
+
+    def on_train_start(self, run_dir, config):
+        self._write(event="start", variant=config["variant"])
+
+    def on_log(self, step, metrics):
+        self._write(event="log", step=step, keys=sorted(metrics))
+
+    def on_train_end(self, step):
+        self._write(event="end", step=step)
+
+
+@hookimpl
+def ganzoo_api_version():
+    return PLUGIN_API_VERSION
+
+
+@hookimpl
+def ganzoo_train_callbacks(run_dir, variant_id):
+    return [Recorder(run_dir)]
+"""
+
+
+def test_callback_plugins_see_the_run(fake_site, tmp_path):
+    fake_site.add(
+        "zoo-recorder",
+        "1.0",
+        {"ganzoo.callbacks": {"recorder": "zoo_recorder"}},
+        {"zoo_recorder": CALLBACK_PLUGIN},
+    )
+    run = ganzoo.train(
+        "gan", steps=4, batch_size=16, out=tmp_path / "run", **{**QUIET, "log_every": 2}
+    )
+    events = [json.loads(line) for line in (run / "recorded.jsonl").read_text().splitlines()]
+    assert events[0] == {"event": "start", "variant": "gan"}
+    assert [e["step"] for e in events if e["event"] == "log"] == [2, 4]
+    assert events[-1] == {"event": "end", "step": 4}
+
+
+def test_ctrl_c_writes_a_checkpoint_and_exits_cleanly(tmp_path):
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "ganzoo",
+            "train",
+            "gan",
+            "--steps",
+            "100000",
+            "--device",
+            "cpu",
+            "--out",
+            str(tmp_path / "run"),
+            "--log-every",
+            "1",
+            "--sample-every",
+            "0",
+            "--checkpoint-every",
+            "0",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    metrics = tmp_path / "run" / "metrics.jsonl"
+    deadline = time.time() + 60
+    while time.time() < deadline and not (metrics.exists() and metrics.stat().st_size > 200):
+        time.sleep(0.2)
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 130, stderr
+    assert "interrupted: checkpoint at step" in stderr and "Traceback" not in stderr
+    folder = latest_checkpoint(tmp_path / "run")
+    step = json.loads((folder / "state.json").read_text())["step"]
+    done = run_zoo(
+        "train",
+        "--resume",
+        str(tmp_path / "run"),
+        "--steps",
+        str(step + 3),
+        "--device",
+        "cpu",
+        "--sample-every",
+        "0",
+    )
+    assert done.returncode == 0, done.stderr

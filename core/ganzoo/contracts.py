@@ -209,6 +209,22 @@ class Runtime:
         return classes[kind](params, **options, **fast)
 
     @contextmanager
+    def frozen(self, network: nn.Module) -> Iterator[None]:
+        """Skip a network's weight gradients while another network's loss runs through it
+        (D during G's update). Under DDP every parameter must get a gradient, so it is a no-op
+        there; the result is the same either way."""
+        if self.world_size > 1:
+            yield
+            return
+        flags = [p.requires_grad for p in network.parameters()]
+        network.requires_grad_(False)
+        try:
+            yield
+        finally:
+            for parameter, flag in zip(network.parameters(), flags, strict=True):
+                parameter.requires_grad_(flag)
+
+    @contextmanager
     def full_precision(self) -> Iterator[None]:
         """Leave mixed precision for numerically delicate parts (Sinkhorn, policy gradients)."""
         with torch.autocast(self.device.type, enabled=False):

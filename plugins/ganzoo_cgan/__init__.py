@@ -59,19 +59,19 @@ class CGAN(AdversarialGAN):
     def train_step(self, next_batch: NextBatch, step: int) -> dict[str, Tensor]:
         c, K = self.config, self.data.num_classes
         opt_g, opt_d = self.optimizers["generator"], self.optimizers["discriminator"]
-        for _ in range(c.d_steps):
+        for k in range(c.d_steps):
             batch = next_batch()
             real, labels = batch["x"], batch["y"]
             n = len(real)
             fake_labels = self.runtime.randint(K, n)
             wrong = matching.mismatched_labels(labels, K, self.runtime.randint(K, n))
-            with torch.no_grad():
+            with torch.set_grad_enabled(k == c.d_steps - 1):  # the last fakes also serve G
                 fake = self.generator(self.noise(n), fake_labels)
             d_loss = matching.discriminator_loss(
                 self.discriminator,
                 self.loss,
                 real,
-                fake,
+                fake.detach(),
                 labels,
                 wrong if c.mismatched else None,
                 c.design,
@@ -79,11 +79,12 @@ class CGAN(AdversarialGAN):
             opt_d.zero_grad(set_to_none=True)
             d_loss.backward()
             opt_d.step()
-        fake_labels = self.runtime.randint(K, n)
-        fake = self.generator(self.noise(n), fake_labels)
-        g_loss = matching.generator_loss(self.discriminator, self.loss, fake, fake_labels, c.design)
-        opt_g.zero_grad(set_to_none=True)
-        g_loss.backward()
+        with self.runtime.frozen(self.networks["discriminator"]):
+            g_loss = matching.generator_loss(
+                self.discriminator, self.loss, fake, fake_labels, c.design
+            )
+            opt_g.zero_grad(set_to_none=True)
+            g_loss.backward()
         opt_g.step()
         return {"d_loss": d_loss.detach(), "g_loss": g_loss.detach()}
 

@@ -120,17 +120,19 @@ class AdversarialGAN(Variant):
 
     def train_step(self, next_batch: NextBatch, step: int) -> dict[str, Tensor]:
         opt_g, opt_d = self.optimizers["generator"], self.optimizers["discriminator"]
-        for _ in range(self.config.d_steps):
+        for k in range(self.config.d_steps):
             real = next_batch()["x"]
-            with torch.no_grad():
-                fake = self.pool.exchange(self.generator(self.noise(len(real))))
-            d_loss = self.discriminator_loss(real, fake)
+            last = k == self.config.d_steps - 1
+            with torch.set_grad_enabled(last):  # the last fakes also serve G's update
+                fake = self.generator(self.noise(len(real)))
+            d_loss = self.discriminator_loss(real, self.pool.exchange(fake))
             opt_d.zero_grad(set_to_none=True)
             d_loss.backward()
             opt_d.step()
-        g_loss = self.loss.generator(self.discriminator(self.generator(self.noise(len(real)))))
-        opt_g.zero_grad(set_to_none=True)
-        g_loss.backward()
+        with self.runtime.frozen(self.networks["discriminator"]):
+            g_loss = self.loss.generator(self.discriminator(fake))
+            opt_g.zero_grad(set_to_none=True)
+            g_loss.backward()
         opt_g.step()
         return {"d_loss": d_loss.detach(), "g_loss": g_loss.detach()}
 

@@ -11,6 +11,14 @@ from ganzoo.contracts import Batch, TensorData
 from ganzoo.errors import DataError
 
 
+def _on_device(tensor: Tensor, device: torch.device) -> Tensor:
+    """Images go channels-last (faster convolutions on CPU and on tensor cores)."""
+    tensor = tensor.to(device)
+    if tensor.dim() == 4:
+        tensor = tensor.contiguous(memory_format=torch.channels_last)
+    return tensor
+
+
 class DeviceBatches:
     def __init__(
         self,
@@ -27,7 +35,7 @@ class DeviceBatches:
                 f"{data.info.spec} has {len(data)} training samples, fewer than one batch of "
                 f"{global_batch}; lower --batch-size"
             )
-        self.tensors = {k: v.to(device) for k, v in data.train.items()}
+        self.tensors = {k: _on_device(v, device) for k, v in data.train.items()}
         self.independent = data.independent
         self.batch_size = batch_size
         self.global_batch = global_batch

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from contextlib import AbstractContextManager, nullcontext
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import Literal
 
 import torch
@@ -47,3 +48,18 @@ def autocast_for(device: torch.device, precision: Precision) -> AbstractContextM
 def seed_everything(seed: int) -> None:
     torch.manual_seed(seed)
     torch.use_deterministic_algorithms(False)
+
+
+@contextmanager
+def denormals_flushed(device: torch.device) -> Iterator[None]:
+    """On CPU, treat denormal floats as zero while training: GAN weights drawn from
+    N(0, 0.02) and their Adam updates produce many, and x86 handles them slowly."""
+    if device.type != "cpu":
+        yield
+        return
+    previous = torch.set_flush_denormal(True)
+    try:
+        yield
+    finally:
+        if not previous:
+            torch.set_flush_denormal(False)

@@ -16,7 +16,13 @@ from ganzoo.contracts import Runtime, TensorData, Variant
 from ganzoo.engine import distributed
 from ganzoo.engine.batches import DeviceBatches
 from ganzoo.engine.checkpoint import latest_checkpoint, restore_checkpoint, save_checkpoint
-from ganzoo.engine.devices import Precision, autocast_for, resolve_device, seed_everything
+from ganzoo.engine.devices import (
+    Precision,
+    autocast_for,
+    denormals_flushed,
+    resolve_device,
+    seed_everything,
+)
 from ganzoo.engine.pictures import save_samples_picture
 from ganzoo.engine.reporting import Reporter, truncate_metrics
 from ganzoo.engine.runfolder import export, read_config
@@ -102,6 +108,21 @@ def _grid_labels(variant: Variant, n: int) -> tuple[torch.Tensor | None, int | N
     return torch.arange(classes, device=variant.device).repeat_interleave(per_class), per_class
 
 
+def prepare_for_training(
+    variant: Variant, group: distributed.ProcessGroup, compile_networks: bool
+) -> None:
+    """Memory layout, DDP and compile for the networks, then the variant's optimizers."""
+    images = len(variant.data.shape) == 3
+    for name, network in variant.networks.items():
+        if images:
+            network.to(memory_format=torch.channels_last)
+        wrapped = distributed.wrap(network, group, variant.device)
+        if compile_networks:
+            wrapped = torch.compile(wrapped)
+        setattr(variant, name, wrapped)
+    variant.optimizers = variant.build_optimizers()
+
+
 def train(options: TrainOptions, settings: dict[str, Any]) -> Path:
     """Train (or resume) a run; returns its folder."""
     from ganzoo.variants import build_config, variant_class
@@ -169,12 +190,7 @@ def _run(
             variant.sample_network: EMA(variant.networks[variant.sample_network], options.ema)
         }
         variant.ema = {name: average.shadow for name, average in averages.items()}
-    for name, network in variant.networks.items():
-        wrapped = distributed.wrap(network, group, device)
-        if options.compile:
-            wrapped = torch.compile(wrapped)
-        setattr(variant, name, wrapped)
-    variant.optimizers = variant.build_optimizers()
+    prepare_for_training(variant, group, options.compile)
     batches = DeviceBatches(
         data, options.batch_size, device, options.seed, group.rank, group.world_size
     )
@@ -228,7 +244,7 @@ def _run(
 
     step = start
     try:
-        with _StopFlag() as stop:
+        with _StopFlag() as stop, denormals_flushed(device):
             while step < options.steps:
                 with autocast:
                     losses = variant.train_step(batches, step)

@@ -8,7 +8,8 @@ from torch import Tensor, nn
 
 
 class ReplayPool(nn.Module):
-    """Each fake, with probability `swap`, is exchanged for a stored past fake.
+    """Each fake, with probability `swap`, is exchanged for a stored past fake; the result is
+    always detached from the generator's graph.
 
     The pool is a buffer of the module, so it is saved in checkpoints with the run.
     """
@@ -22,9 +23,9 @@ class ReplayPool(nn.Module):
 
     @torch.no_grad()
     def exchange(self, fakes: Tensor) -> Tensor:
+        fakes = fakes.detach()
         if self.capacity == 0:
             return fakes
-        fakes = fakes.detach()
         out = fakes.clone()
         n = fakes.shape[0]
         filled = int(self.filled)
