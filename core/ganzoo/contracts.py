@@ -130,15 +130,30 @@ class Discriminator(Protocol):
     def __call__(self, x: Tensor, condition: Tensor | None = None) -> Tensor: ...
 
 
+@dataclass
+class EvalSet:
+    """One side of an evaluation: samples, their features and (for images) class probabilities
+    from the same feature extractor."""
+
+    samples: Tensor
+    features: Tensor
+    probs: Tensor | None = None
+
+
 class Metric(ABC):
-    """A score of generated samples against real ones, on features or samples."""
+    """A score of generated samples against real ones (`zoo eval --metrics ID`)."""
 
     id: ClassVar[str]
     description: ClassVar[str]
     higher_is_better: ClassVar[bool]
+    kinds: ClassVar[tuple[DataKind, ...]] = (DataKind.IMAGES, DataKind.LABELLED_IMAGES)
 
     @abstractmethod
-    def compute(self, real: Tensor, fake: Tensor) -> dict[str, float]: ...
+    def compute(self, real: EvalSet, fake: EvalSet, data: DataInfo) -> dict[str, float]:
+        """Named values; the protocol (sample counts, k, splits) goes in `protocol`."""
+
+    def protocol(self) -> str:
+        return ""
 
 
 class Callback:

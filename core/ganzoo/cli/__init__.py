@@ -35,4 +35,4 @@ def main() -> None:
     cli(prog_name="zoo")
 
 
-from ganzoo.cli import catalogue_commands, run_commands  # noqa: E402, F401  (registers commands)
+from ganzoo.cli import catalogue_commands, eval_commands, run_commands  # noqa: E402, F401

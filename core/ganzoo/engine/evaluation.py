@@ -1,0 +1,130 @@
+"""`zoo eval`: sample a model, extract features of real and generated data with one extractor,
+and compute every asked-for metric with its protocol written next to it."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from ganzoo.contracts import DataKind, EvalSet, TensorData, Variant
+from ganzoo.engine.runfolder import CARD_FILE, read_config
+from ganzoo.engine.tensorio import atomic_write_bytes
+from ganzoo.errors import ConfigError
+
+DEFAULT_METRICS = {
+    DataKind.POINTS: ["modes", "fid", "pr", "dc"],
+    DataKind.IMAGES: ["fid", "kid", "pr", "dc", "is"],
+    DataKind.LABELLED_IMAGES: ["fid", "kid", "pr", "dc", "is"],
+}
+
+
+@dataclass
+class EvalReport:
+    source: str
+    data: str
+    samples: int
+    real: int
+    features: str
+    scores: dict[str, dict[str, float]] = field(default_factory=dict)
+    protocols: dict[str, str] = field(default_factory=dict)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "source": self.source,
+            "data": self.data,
+            "samples": self.samples,
+            "real": self.real,
+            "features": self.features,
+            "scores": self.scores,
+            "protocols": self.protocols,
+        }
+
+
+def _real_split(data: TensorData) -> dict[str, torch.Tensor]:
+    return data.test if data.test else data.train
+
+
+def extract(
+    model: Variant, data: TensorData, samples: torch.Tensor, features: str
+) -> tuple[EvalSet, EvalSet, str]:
+    real = _real_split(data)["x"]
+    if data.info.kind == DataKind.POINTS:
+        return EvalSet(real, real), EvalSet(samples, samples), "raw coordinates"
+    if features != "domain":
+        raise ConfigError(
+            f"--features {features}: only the domain classifier is available in this release"
+        )
+    from ganzoo.metrics.classifier import dataset_hash, domain_classifier
+
+    classifier = domain_classifier(data)
+    real_features, real_probs = classifier.embed(real.cpu())
+    fake_features, fake_probs = classifier.embed(samples.cpu())
+    name = f"domain classifier {dataset_hash(data)} (penultimate layer, 128-d)"
+    return (
+        EvalSet(real, real_features, real_probs),
+        EvalSet(samples, fake_features, fake_probs),
+        name,
+    )
+
+
+def evaluate(
+    source: str,
+    model: Variant,
+    data: TensorData,
+    metrics: list[str] | None,
+    n: int,
+    features: str,
+    seed: int = 0,
+) -> EvalReport:
+    from ganzoo.plugins import host
+
+    names = metrics or DEFAULT_METRICS[data.info.kind]
+    providers = [host().get("metric", name) for name in names]
+    for provider in providers:
+        if data.info.kind not in provider.kinds:
+            raise ConfigError(
+                f"metric {provider.id!r} does not apply to {data.info.kind.value} data"
+            )
+    labels = None
+    if model.conditional and data.info.num_classes:
+        labels = torch.arange(n, device=model.device) % data.info.num_classes
+    samples = model.sample(n, labels=labels, seed=seed).float()
+    real, fake, extractor = extract(model, data, samples, features)
+    report = EvalReport(source, data.info.spec, n, len(real.samples), extractor)
+    for provider in providers:
+        report.scores[provider.id] = provider.compute(real, fake, data.info)
+        report.protocols[provider.id] = provider.protocol()
+    return report
+
+
+def append_to_card(run_dir: Path, report: EvalReport) -> None:
+    card = run_dir / CARD_FILE
+    if not card.exists():
+        return
+    lines = [
+        "",
+        f"## Evaluation ({report.samples} samples vs {report.real} real, {report.data}; "
+        f"features: {report.features})",
+        "",
+        "| metric | value | protocol |",
+        "|---|---|---|",
+    ]
+    for metric, values in report.scores.items():
+        shown = ", ".join(f"{k} {v:.4g}" for k, v in values.items())
+        lines.append(f"| {metric} | {shown} | {report.protocols.get(metric, '')} |")
+    atomic_write_bytes(card, (card.read_text() + "\n".join(lines) + "\n").encode())
+
+
+def load_eval_data(run_dir: Path, model: Variant, spec: str | None) -> TensorData:
+    from ganzoo.engine.trainer import load_data
+
+    spec = spec or read_config(run_dir)["data"]["spec"]
+    return load_data(spec, type(model), model.config, seed=0)
+
+
+def report_json(report: EvalReport) -> str:
+    return json.dumps(report.as_json(), indent=1)

@@ -1,0 +1,129 @@
+"""The metrics `zoo eval` offers, registered through the metric hook like a third-party one."""
+
+from __future__ import annotations
+
+from ganzoo.contracts import DataInfo, DataKind, EvalSet, Metric
+from ganzoo.hookspecs import PLUGIN_API_VERSION, hookimpl
+from ganzoo.metrics import (
+    c2st,
+    frechet_distance,
+    inception_score,
+    kernel_inception_distance,
+    mode_coverage,
+    neighbour_statistics,
+)
+
+ANY = (DataKind.POINTS, DataKind.IMAGES, DataKind.LABELLED_IMAGES)
+
+
+class FID(Metric):
+    id = "fid"
+    description = "Fréchet distance between Gaussians fitted to real and generated features"
+    higher_is_better = False
+    kinds = ANY
+
+    def compute(self, real: EvalSet, fake: EvalSet, data: DataInfo) -> dict[str, float]:
+        return {"fid": frechet_distance(real.features, fake.features)}
+
+
+class KIDMetric(Metric):
+    id = "kid"
+    description = "unbiased MMD² with a cubic polynomial kernel, over random subsets"
+    higher_is_better = False
+    kinds = ANY
+
+    def compute(self, real: EvalSet, fake: EvalSet, data: DataInfo) -> dict[str, float]:
+        size = min(1000, len(real.features), len(fake.features))
+        kid = kernel_inception_distance(real.features, fake.features, subsets=100, subset_size=size)
+        return {"kid": kid.mean, "kid_std": kid.std}
+
+    def protocol(self) -> str:
+        return "100 subsets of min(1000, n)"
+
+
+class PrecisionRecallMetric(Metric):
+    id = "pr"
+    description = "precision (fidelity) and recall (diversity) from k-NN balls, k = 3"
+    higher_is_better = True
+    kinds = ANY
+
+    def compute(self, real: EvalSet, fake: EvalSet, data: DataInfo) -> dict[str, float]:
+        stats = neighbour_statistics(real.features, fake.features, k_pr=3, k_dc=3)
+        return {"precision": stats.precision, "recall": stats.recall}
+
+    def protocol(self) -> str:
+        return "k = 3"
+
+
+class DensityCoverageMetric(Metric):
+    id = "dc"
+    description = "density and coverage from k-NN balls of real samples, k = 5"
+    higher_is_better = True
+    kinds = ANY
+
+    def compute(self, real: EvalSet, fake: EvalSet, data: DataInfo) -> dict[str, float]:
+        stats = neighbour_statistics(real.features, fake.features, k_pr=5, k_dc=5)
+        return {"density": stats.density, "coverage": stats.coverage}
+
+    def protocol(self) -> str:
+        return "k = 5"
+
+
+class ISMetric(Metric):
+    id = "is"
+    description = "Inception Score from the feature extractor's class probabilities"
+    higher_is_better = True
+
+    def compute(self, real: EvalSet, fake: EvalSet, data: DataInfo) -> dict[str, float]:
+        score = inception_score(fake.probs, splits=10)
+        return {"is": score.mean, "is_std": score.std, "is_real": inception_score(real.probs).mean}
+
+    def protocol(self) -> str:
+        return "10 splits"
+
+
+class Modes(Metric):
+    id = "modes"
+    description = "modes captured, high-quality fraction, reverse KL (known mixture modes)"
+    higher_is_better = True
+    kinds = (DataKind.POINTS,)
+
+    def compute(self, real: EvalSet, fake: EvalSet, data: DataInfo) -> dict[str, float]:
+        result = mode_coverage(fake.samples, data.extra["centers"], data.extra["std"])
+        return {
+            "modes": result.modes,
+            "high_quality": result.high_quality,
+            "reverse_kl": result.reverse_kl,
+        }
+
+    def protocol(self) -> str:
+        return "within 3 std of the nearest mode"
+
+
+class C2STMetric(Metric):
+    id = "c2st"
+    description = "1-NN classifier two-sample test: accuracy near 0.5 is good"
+    higher_is_better = False
+    kinds = ANY
+
+    def compute(self, real: EvalSet, fake: EvalSet, data: DataInfo) -> dict[str, float]:
+        result = c2st(real.features, fake.features)
+        return {"c2st_accuracy": result.accuracy, "c2st_p": result.p_value}
+
+
+@hookimpl
+def ganzoo_api_version() -> int:
+    return PLUGIN_API_VERSION
+
+
+@hookimpl
+def ganzoo_metrics() -> list[Metric]:
+    return [
+        FID(),
+        KIDMetric(),
+        PrecisionRecallMetric(),
+        DensityCoverageMetric(),
+        ISMetric(),
+        Modes(),
+        C2STMetric(),
+    ]
