@@ -1,0 +1,26 @@
+"""Seconds-long smoke runs of the benchmarks: they check the harnesses, not the figures."""
+
+import subprocess
+import sys
+
+import pytest
+
+from conftest import ROOT
+
+
+@pytest.mark.parametrize(
+    ("script", "expected"),
+    [
+        (["train_throughput.py", "--smoke"], "speed-up:"),
+        (["metrics_speed.py", "--smoke"], "PR/DC"),
+        (["list_speed.py", "--repeats", "1"], "zoo list takes 1/"),
+    ],
+)
+def test_benchmark_smoke(script, expected):
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / script[0]), *script[1:]],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert expected in done.stdout, done.stderr[-2000:]
