@@ -192,13 +192,11 @@ class Runtime:
         rank: int = 0,
         world_size: int = 1,
         total_steps: int = 0,
-        autocast: Callable[[], Any] | None = None,
     ):
         self.device = device
         self.rank = rank
         self.world_size = world_size
         self.total_steps = total_steps
-        self._autocast = autocast
 
     def _share(self, tensor: Tensor, n: int) -> Tensor:
         return tensor[self.rank * n : (self.rank + 1) * n]
@@ -206,10 +204,6 @@ class Runtime:
     def noise(self, n: int, *shape: int) -> Tensor:
         z = torch.randn(n * self.world_size, *shape, device=self.device)
         return self._share(z, n)
-
-    def uniform(self, n: int, *shape: int) -> Tensor:
-        u = torch.rand(n * self.world_size, *shape, device=self.device)
-        return self._share(u, n)
 
     def randint(self, high: int, n: int, *shape: int) -> Tensor:
         r = torch.randint(high, (n * self.world_size, *shape), device=self.device)
@@ -238,12 +232,6 @@ class Runtime:
         finally:
             for parameter, flag in zip(network.parameters(), flags, strict=True):
                 parameter.requires_grad_(flag)
-
-    @contextmanager
-    def full_precision(self) -> Iterator[None]:
-        """Leave mixed precision for numerically delicate parts (Sinkhorn, policy gradients)."""
-        with torch.autocast(self.device.type, enabled=False):
-            yield
 
 
 class Variant(ABC):

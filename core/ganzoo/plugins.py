@@ -191,7 +191,7 @@ class PluginHost:
                 raise PluginError(
                     f"{kind} {plugin_id!r} is refused: {self.refused(kind)[plugin_id]}"
                 )
-            raise UnknownNameError(self._unknown(kind, plugin_id))
+            raise UnknownNameError(self.unknown_message(kind, plugin_id))
         ref = refs[plugin_id]
         try:
             obj = self._load(ref)
@@ -205,7 +205,7 @@ class PluginHost:
         self._objects[(kind, plugin_id)] = obj
         return obj
 
-    def _unknown(self, kind: str, plugin_id: str) -> str:
+    def unknown_message(self, kind: str, plugin_id: str) -> str:
         import difflib
 
         close = difflib.get_close_matches(plugin_id, self.ids(kind), n=3, cutoff=0.6)

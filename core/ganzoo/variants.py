@@ -22,7 +22,7 @@ def resolve_variant_id(name: str) -> str:
     try:
         entry = load_catalogue().resolve(name)
     except UnknownNameError:
-        raise UnknownNameError(host()._unknown("variant", name)) from None
+        raise UnknownNameError(host().unknown_message("variant", name)) from None
     if entry.implementation is None and entry.id not in host().ids("variant"):
         raise UnknownNameError(
             f"{entry.name} ({entry.id}) is catalogued but no installed plugin implements it; "

@@ -4,6 +4,7 @@ this file is everything around it, small enough to hold in one's head."""
 from __future__ import annotations
 
 import math
+import os
 import signal
 import sys
 from pathlib import Path
@@ -152,7 +153,7 @@ def train(options: TrainOptions, settings: dict[str, Any]) -> Path:
 
     cls = variant_class(options.variant)
     config = build_config(cls, saved["config"] if saved else settings)
-    local_rank = int(__import__("os").environ.get("LOCAL_RANK", "0"))
+    local_rank = int(os.environ.get("LOCAL_RANK", "0"))
     device = resolve_device(options.device, local_rank)
     group = distributed.join_from_env(device.type)
     try:
