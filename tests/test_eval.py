@@ -30,3 +30,34 @@ def test_eval_rejects_a_metric_that_does_not_apply(tmp_path):
     run = ganzoo.train("gan", steps=2, batch_size=16, out=tmp_path / "run", **QUIET)
     done = run_zoo("eval", str(run), "--metrics", "is")
     assert done.returncode == 2 and "does not apply to points" in done.stderr
+
+
+def test_eval_every_keeps_the_best_model_and_warns_on_collapse(tmp_path, capsys):
+    import torch
+
+    from ganzoo.plugins import host
+    from ganzoo_gan import GAN
+
+    class Collapsing(GAN):
+        id = "collapsing"
+
+        def generate(self, generator, n, labels, rng):
+            return super().generate(generator, n, labels, rng)[:1].expand(n, -1)
+
+    host().register("variant", Collapsing)
+    run = ganzoo.train(
+        "collapsing",
+        steps=4,
+        batch_size=32,
+        out=tmp_path / "run",
+        eval_every=2,
+        eval_samples=200,
+        eval_metric="modes",
+        **QUIET,
+    )
+    assert "possible mode collapse at step 2: sample diversity fell" in capsys.readouterr().err
+    records = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
+    assert [r["step"] for r in records if "eval_modes" in r] == [2, 4]
+    assert all(r["eval_modes"] <= 1 for r in records if "eval_modes" in r)
+    best = ganzoo.load(run / "best", device="cpu")
+    assert torch.isfinite(best.sample(4, seed=0)).all()

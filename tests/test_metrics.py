@@ -198,3 +198,12 @@ def test_bad_metric_input_is_a_one_line_error(call, message):
     with pytest.raises(MetricInputError, match=message) as err:
         call()
     assert "\n" not in str(err.value)
+
+
+def test_symmetric_blocked_radii_equal_a_direct_computation():
+    from ganzoo.metrics.arrays import kth_neighbour_radii
+
+    x = torch.randn(2500, 16, dtype=torch.float64, generator=torch.Generator().manual_seed(0))
+    blocked = kth_neighbour_radii(x, 5, budget_bytes=8 * 700**2)  # 4 × 4 blocks
+    direct = torch.cdist(x, x).topk(6, largest=False).values[:, 5]
+    torch.testing.assert_close(blocked, direct)

@@ -56,6 +56,18 @@ from ganzoo.errors import ConfigError
     "--ema", type=float, help="Keep an EMA of the generator with this decay (e.g. 0.999)."
 )
 @click.option(
+    "--eval-every",
+    type=int,
+    default=0,
+    help="Evaluate every N steps; keep the best model in RUN/best.",
+)
+@click.option(
+    "--eval-metric",
+    default="fid",
+    help="Tracked by --eval-every: fid, kid, precision, recall, density, coverage, is, modes, reverse_kl.",
+)
+@click.option("--eval-samples", type=int, default=1000, help="Generated samples per evaluation.")
+@click.option(
     "--nproc", type=int, default=1, help="Processes (torchrun + DDP; gloo on CPU, NCCL on CUDA)."
 )
 @click.option("--nnodes", default="1", help="Nodes, for multi-node runs (torchrun's --nnodes).")
@@ -78,6 +90,9 @@ def train_command(
     precision,
     compile_,
     ema,
+    eval_every,
+    eval_metric,
+    eval_samples,
     nproc,
     nnodes,
     rdzv_endpoint,
@@ -111,6 +126,9 @@ def train_command(
         precision=precision,
         compile=compile_,
         ema=ema,
+        eval_every=eval_every,
+        eval_metric=eval_metric,
+        eval_samples=eval_samples,
     )
     run_dir = train(options, values)
     if int(os.environ.get("RANK", "0")) == 0:

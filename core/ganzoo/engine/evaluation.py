@@ -10,7 +10,7 @@ from typing import Any
 
 import torch
 
-from ganzoo.contracts import DataKind, EvalSet, TensorData, Variant
+from ganzoo.contracts import DataKind, EvalSet, Metric, TensorData, Variant
 from ganzoo.engine.runfolder import CARD_FILE, read_config
 from ganzoo.engine.tensorio import atomic_write_bytes
 from ganzoo.errors import ConfigError
@@ -49,8 +49,9 @@ def _real_split(data: TensorData) -> dict[str, torch.Tensor]:
 
 
 def extract(
-    model: Variant, data: TensorData, samples: torch.Tensor, features: str
+    data: TensorData, samples: torch.Tensor, features: str = "domain"
 ) -> tuple[EvalSet, EvalSet, str]:
+    """Real (held-out split when there is one) and generated sets through one extractor."""
     real = _real_split(data)["x"]
     if data.info.kind == DataKind.POINTS:
         return EvalSet(real, real), EvalSet(samples, samples), "raw coordinates"
@@ -71,6 +72,24 @@ def extract(
     )
 
 
+def metric_providers(names: list[str], kind: DataKind) -> list[Metric]:
+    from ganzoo.plugins import host
+
+    providers = [host().get("metric", name) for name in names]
+    for provider in providers:
+        if kind not in provider.kinds:
+            raise ConfigError(f"metric {provider.id!r} does not apply to {kind.value} data")
+    return providers
+
+
+def evaluate_samples(
+    data: TensorData, samples: torch.Tensor, names: list[str], features: str = "domain"
+) -> tuple[dict[str, dict[str, float]], EvalSet, EvalSet]:
+    providers = metric_providers(names, data.info.kind)
+    real, fake, _ = extract(data, samples, features)
+    return {p.id: p.compute(real, fake, data.info) for p in providers}, real, fake
+
+
 def evaluate(
     source: str,
     model: Variant,
@@ -80,20 +99,13 @@ def evaluate(
     features: str,
     seed: int = 0,
 ) -> EvalReport:
-    from ganzoo.plugins import host
-
     names = metrics or DEFAULT_METRICS[data.info.kind]
-    providers = [host().get("metric", name) for name in names]
-    for provider in providers:
-        if data.info.kind not in provider.kinds:
-            raise ConfigError(
-                f"metric {provider.id!r} does not apply to {data.info.kind.value} data"
-            )
+    providers = metric_providers(names, data.info.kind)
     labels = None
     if model.conditional and data.info.num_classes:
         labels = torch.arange(n, device=model.device) % data.info.num_classes
     samples = model.sample(n, labels=labels, seed=seed).float()
-    real, fake, extractor = extract(model, data, samples, features)
+    real, fake, extractor = extract(data, samples, features)
     report = EvalReport(source, data.info.spec, n, len(real.samples), extractor)
     for provider in providers:
         report.scores[provider.id] = provider.compute(real, fake, data.info)

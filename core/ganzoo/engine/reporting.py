@@ -95,6 +95,18 @@ class Reporter:
         for callback in self.callbacks:
             callback.on_log(step, losses)
 
+    def log_eval(self, step: int, values: dict[str, float]) -> None:
+        record = {"step": step, **{k: round(v, 6) for k, v in values.items()}}
+        with self.path.open("a", encoding="utf-8") as handle:
+            handle.write(json.dumps(record) + "\n")
+        text = "  ".join(f"{k} {v:.4f}" for k, v in values.items())
+        if self._progress is not None:
+            self._progress.console.print(f"step {step}: {text}")
+        else:
+            print(f"step {step}  {text}", file=sys.stderr)
+        for callback in self.callbacks:
+            callback.on_log(step, values)
+
     def checkpoint(self, step: int, path: Path) -> None:
         for callback in self.callbacks:
             callback.on_checkpoint(step, str(path))

@@ -24,6 +24,7 @@ from ganzoo.engine.devices import (
     resolve_device,
     seed_everything,
 )
+from ganzoo.engine.monitor import EvalMonitor, best_folder
 from ganzoo.engine.pictures import save_samples_picture
 from ganzoo.engine.reporting import Reporter, truncate_metrics
 from ganzoo.engine.runfolder import export, read_config
@@ -49,6 +50,11 @@ class TrainOptions(BaseModel):
     compile: bool = False
     ema: float | None = Field(None, gt=0, lt=1, description="EMA decay of the generator")
     progress: bool | None = None
+    eval_every: int = Field(0, ge=0, description="evaluate every N steps and keep the best model")
+    eval_metric: str = Field(
+        "fid", description="what --eval-every tracks (fid, precision, modes...)"
+    )
+    eval_samples: int = Field(1000, ge=10, description="generated samples per evaluation")
 
     def saved(self) -> dict[str, Any]:
         """The options a resumed run must keep (the data order and the model depend on them)."""
@@ -227,6 +233,18 @@ def _run(
             reporter.checkpoint(step, path)
         distributed.barrier(group)
 
+    monitor = (
+        EvalMonitor(data, options.eval_metric, options.eval_samples) if options.eval_every else None
+    )
+
+    def evaluate(step: int) -> None:
+        if group.main:
+            values, improved = monitor(variant, step)
+            reporter.log_eval(step, values)
+            if improved:
+                export(best_folder(run_dir), variant, train_meta, step)
+        distributed.barrier(group)
+
     def picture(step: int) -> None:
         if group.main:
             samples = variant.sample(
@@ -259,6 +277,8 @@ def _run(
                         reporter.log(step, values)
                 if options.sample_every and step % options.sample_every == 0:
                     picture(step)
+                if monitor and step % options.eval_every == 0:
+                    evaluate(step)
                 if options.checkpoint_every and step % options.checkpoint_every == 0:
                     checkpoint(step)
                 if stop.requested:

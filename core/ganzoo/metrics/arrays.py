@@ -73,11 +73,27 @@ def pairwise_distances(
     return squared.clamp_min_(0).sqrt_()
 
 
-def kth_neighbour_radii(x: Tensor, k: int) -> Tensor:
-    """Distance from each row to its k-th nearest other row (self excluded), chunked."""
+def kth_neighbour_radii(x: Tensor, k: int, budget_bytes: int = 256 * 2**20) -> Tensor:
+    """Distance from each row to its k-th nearest other row (self excluded).
+
+    Distances are symmetric, so only blocks on and above the diagonal are computed; each
+    serves its rows and, transposed, its columns. Running k+1 smallest values are kept per row.
+    """
+    n = len(x)
     norms = squared_norms(x)
-    radii = torch.empty(len(x), dtype=x.dtype, device=x.device)
-    for rows in chunks(len(x), chunk_rows(len(x))):
-        block = pairwise_distances(x[rows], x, norms[rows], norms)
-        radii[rows] = block.topk(k + 1, dim=1, largest=False).values[:, k]
-    return radii
+    side = max(k + 1, int((budget_bytes / x.element_size()) ** 0.5))
+    nearest = torch.full((n, k + 1), float("inf"), dtype=x.dtype, device=x.device)
+
+    def merge(rows: slice, block: Tensor) -> None:
+        both = torch.cat([nearest[rows], block], dim=1)
+        nearest[rows] = both.topk(k + 1, dim=1, largest=False).values
+
+    for rows in chunks(n, side):
+        for cols in chunks(n, side):
+            if cols.start < rows.start:
+                continue
+            block = pairwise_distances(x[rows], x[cols], norms[rows], norms[cols])
+            merge(rows, block)
+            if cols.start != rows.start:
+                merge(cols, block.T)
+    return nearest[:, k]
