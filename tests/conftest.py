@@ -54,6 +54,9 @@ class FakeSite:
         (info / "entry_points.txt").write_text("\n".join(lines) + "\n")
         for name, source in modules.items():
             (self.root / f"{name}.py").write_text(textwrap.dedent(source))
+        files = [f"{name}.py" for name in modules]
+        files += [f"{info.name}/{f}" for f in ("METADATA", "entry_points.txt", "RECORD")]
+        (info / "RECORD").write_text("".join(f"{f},,\n" for f in files))
         importlib.invalidate_caches()
 
 

@@ -61,6 +61,7 @@ class Entry(BaseModel):
     code: str | None = None
     featured: bool = False
     implementation: str | None = None
+    distribution: str | None = None
     weights: tuple[Weights, ...] = ()
 
 

@@ -35,4 +35,9 @@ def main() -> None:
     cli(prog_name="zoo")
 
 
-from ganzoo.cli import catalogue_commands, eval_commands, run_commands  # noqa: E402, F401
+from ganzoo.cli import (  # noqa: E402, F401  (registers the commands)
+    catalogue_commands,
+    eval_commands,
+    plugin_commands,
+    run_commands,
+)

@@ -127,16 +127,20 @@ def _status_text(status: str, implementation: str | None) -> str:
 
 @cli.command("plugins")
 @click.option("--check", is_flag=True, help="Import every plugin, each in a fresh subprocess.")
+@click.option("--distribution", "only", multiple=True, help="Only these distributions.")
 @click.option("--json", "as_json", is_flag=True)
-def plugins_command(check: bool, as_json: bool) -> None:
+def plugins_command(check: bool, only: tuple[str, ...], as_json: bool) -> None:
     """Installed plugin distributions, what each provides, and which are broken."""
-    from ganzoo.plugins import GROUPS, FailureLog, discover, looks_broken
+    from ganzoo.plugins import GROUPS, FailureLog, canonical, discover, looks_broken
 
     failures = FailureLog().read()
+    wanted = {canonical(d) for d in only}
     records = []
     for kind in GROUPS:
         refs, refused = discover(kind)
         for ref in refs.values():
+            if wanted and canonical(ref.distribution or "") not in wanted:
+                continue
             error = _check_in_subprocess(kind, ref.id) if check else looks_broken(ref, failures)
             records.append(
                 {
