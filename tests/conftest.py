@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import os
 import subprocess
 import sys
 import textwrap
@@ -16,9 +17,23 @@ ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
 
 
+NETGUARD = Path(__file__).resolve().parent / "netguard"
+
+
 @pytest.fixture(autouse=True)
 def isolated_home(tmp_path, monkeypatch):
-    """Every test gets its own failure log and a fresh host; no plugin policy leaks in."""
+    """Every test gets its own failure log and Hub cache, a fresh host, no plugin policy, and
+    no network beyond loopback (in this process and in every Python it starts)."""
+    import socket
+
+    from netguard.sitecustomize import _loopback_only
+
+    monkeypatch.setattr(socket.socket, "connect", _loopback_only)
+    monkeypatch.setenv(
+        "PYTHONPATH", os.pathsep.join([str(NETGUARD), os.environ.get("PYTHONPATH", "")])
+    )
+    monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path / "hf-cache"))
+    monkeypatch.setenv("HF_HUB_DISABLE_TELEMETRY", "1")
     monkeypatch.setenv("GANZOO_HOME", str(tmp_path / "ganzoo-home"))
     for name in (plugins.STRICT_ENV, plugins.ALLOW_ENV, plugins.BLOCK_ENV, "GANZOO_REGISTRY"):
         monkeypatch.delenv(name, raising=False)
@@ -35,7 +50,7 @@ class FakeSite:
         self.root = root
         root.mkdir(parents=True, exist_ok=True)
         monkeypatch.syspath_prepend(str(root))
-        monkeypatch.setenv("PYTHONPATH", f"{root}:{ROOT / 'core'}:{ROOT / 'plugins'}")
+        monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(NETGUARD), str(root)]))
 
     def add(
         self,
@@ -66,7 +81,7 @@ def fake_site(tmp_path, monkeypatch) -> FakeSite:
 
 
 def run_zoo(*args: str, env: dict | None = None, cwd: Path | None = None):
-    """The `zoo` command in a fresh interpreter, as a user runs it."""
+    """The `zoo` command in a fresh interpreter, as a user runs it (network guard included)."""
     return subprocess.run(
         [sys.executable, "-m", "ganzoo", *args],
         capture_output=True,

@@ -9,11 +9,13 @@ from ganzoo.contracts import Variant
 
 
 def load(source: str | Path, device: str = "auto") -> Variant:
-    """A trained model from a run folder; `model.sample(n, labels=None, seed=None)`."""
+    """A trained model from a run folder, `hf:org/name[@revision]` or a catalogue id with
+    weights; `model.sample(n, labels=None, seed=None)`."""
     from ganzoo.engine.devices import resolve_device
     from ganzoo.engine.runfolder import load_model
+    from ganzoo.hub import resolve_folder
 
-    return load_model(source, resolve_device(device))
+    return load_model(resolve_folder(source), resolve_device(device))
 
 
 def train(variant: str, data: str | None = None, **settings: Any) -> Path:

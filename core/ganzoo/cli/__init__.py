@@ -38,6 +38,7 @@ def main() -> None:
 from ganzoo.cli import (  # noqa: E402, F401  (registers the commands)
     catalogue_commands,
     eval_commands,
+    hub_commands,
     plugin_commands,
     run_commands,
 )

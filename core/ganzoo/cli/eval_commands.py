@@ -27,12 +27,15 @@ def eval_command(source, data, metrics, count, features, device, seed, as_json) 
     from ganzoo.api import load
     from ganzoo.display import print_table
     from ganzoo.engine.evaluation import append_to_card, evaluate, load_eval_data, report_json
+    from ganzoo.hub import parse_source, resolve_folder
 
-    model = load(source, device=device)
-    dataset = load_eval_data(Path(source), model, data)
+    folder = resolve_folder(source)
+    model = load(folder, device=device)
+    dataset = load_eval_data(folder, model, data)
     names = [m.strip() for m in metrics.split(",")] if metrics else None
     report = evaluate(source, model, dataset, names, count, features, seed)
-    append_to_card(Path(source), report)
+    if parse_source(source) is None:
+        append_to_card(Path(source), report)
     if as_json:
         click.echo(report_json(report))
         return

@@ -136,6 +136,8 @@ def train(options: TrainOptions, settings: dict[str, Any]) -> Path:
 
     saved = None
     if options.resume is not None:
+        if str(options.resume).startswith("hf:"):
+            raise ConfigError("a Hub snapshot holds weights but no training state to resume")
         saved = read_config(options.resume)
         if options.variant and variant_class(options.variant).id != saved["variant"]:
             raise ConfigError(
