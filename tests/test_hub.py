@@ -116,3 +116,35 @@ def test_file_names_that_escape_are_refused(hub):
     hub.commit("zoo-tests/escape", "main", {"config.json": b"{}", "../../evil.safetensors": b"x"})
     done = run_zoo("pull", "hf:zoo-tests/escape")
     assert done.returncode == 2 and "would escape its folder" in done.stderr
+
+
+def test_resume_from_a_hub_snapshot_starts_a_new_run_from_its_weights(pushed, tmp_path):
+    done = run_zoo(
+        "train",
+        "--resume",
+        "hf:zoo-tests/dcgan-digits",
+        "--steps",
+        "4",
+        "--out",
+        str(tmp_path / "continued"),
+        "--device",
+        "cpu",
+        "--sample-every",
+        "0",
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "optimizers start fresh" in done.stderr
+    config = json.loads((tmp_path / "continued" / "config.json").read_text())
+    assert config["variant"] == "dcgan" and config["step"] == 4
+    too_short = run_zoo(
+        "train",
+        "--resume",
+        "hf:zoo-tests/dcgan-digits",
+        "--steps",
+        "2",
+        "--out",
+        str(tmp_path / "short"),
+        "--device",
+        "cpu",
+    )
+    assert too_short.returncode == 2 and "starts at step 2" in too_short.stderr

@@ -114,3 +114,29 @@ def test_new_plugin_template_passes_its_own_test(tmp_path):
         sys.executable, "ganzoo", "new-plugin", "tinygan", "--dir", str(tmp_path), check=False
     )
     assert again.returncode == 2 and "already exists" in again.stderr
+
+
+def test_an_externally_managed_python_gets_advice_not_a_broken_install(monkeypatch):
+    from click.testing import CliRunner
+
+    from ganzoo import installer
+    from ganzoo.cli import cli
+
+    monkeypatch.setattr(installer, "externally_managed", lambda: True)
+    calls = []
+    monkeypatch.setattr(installer, "pip", lambda args: calls.append(args) or 0)
+    result = CliRunner().invoke(cli, ["install", "ganzoo-infogan"])
+    assert result.exit_code == 2 and "PEP 668" in result.output and "venv" in result.output
+    assert calls == []
+
+
+def test_pip_failures_pass_their_exit_status_on(monkeypatch):
+    from click.testing import CliRunner
+
+    from ganzoo import installer
+    from ganzoo.cli import cli
+
+    monkeypatch.setattr(installer, "externally_managed", lambda: False)
+    monkeypatch.setattr(installer, "pip", lambda args: 7)
+    result = CliRunner().invoke(cli, ["install", "no-such-plugin"])
+    assert result.exit_code == 7

@@ -15,7 +15,6 @@ from ganzoo import PLUGIN_API_VERSION, hookimpl
 from ganzoo.algorithms import matching
 from ganzoo.algorithms.adversarial import AdversarialConfig, AdversarialGAN
 from ganzoo.contracts import DataKind, NextBatch
-from ganzoo.errors import ConfigError
 from ganzoo.nn.matching import MatchingDiscriminator
 
 
@@ -47,11 +46,6 @@ class CGAN(AdversarialGAN):
     architecture = "dcgan"
     conditional = True
     config: CGANConfig
-
-    def num_classes_for_networks(self) -> int:
-        if self.data.num_classes < 2:
-            raise ConfigError("cgan needs labelled data with at least 2 classes")
-        return self.data.num_classes
 
     def build_image_discriminator(self, size: int, channels: int) -> nn.Module:
         return ConditionalDiscriminator(self.data.num_classes, size, channels, self.config)
@@ -87,17 +81,6 @@ class CGAN(AdversarialGAN):
             g_loss.backward()
         opt_g.step()
         return {"d_loss": d_loss.detach(), "g_loss": g_loss.detach()}
-
-    def generate(
-        self, generator: nn.Module, n: int, labels: Tensor | None, rng: torch.Generator | None
-    ) -> Tensor:
-        K = self.data.num_classes
-        if labels is None:
-            labels = torch.randint(K, (n,), device=self.device, generator=rng)
-        if len(labels) != n or labels.min() < 0 or labels.max() >= K:
-            raise ConfigError(f"labels must be {n} class indices in 0..{K - 1}")
-        z = torch.randn(n, self.config.z_dim, device=self.device, generator=rng)
-        return generator(z, labels.to(self.device))
 
 
 @hookimpl

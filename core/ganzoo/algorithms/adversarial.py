@@ -69,7 +69,12 @@ class AdversarialGAN(Variant):
         return is_points
 
     def num_classes_for_networks(self) -> int:
-        return 0
+        """Conditional subclasses give the generator a class embedding."""
+        if not self.conditional:
+            return 0
+        if self.data.num_classes < 2:
+            raise ConfigError(f"{self.id} needs labelled data with at least 2 classes")
+        return self.data.num_classes
 
     def build_networks(self) -> dict[str, nn.Module]:
         c, classes = self.config, self.num_classes_for_networks()
@@ -139,10 +144,17 @@ class AdversarialGAN(Variant):
     def generate(
         self, generator: nn.Module, n: int, labels: Tensor | None, rng: torch.Generator | None
     ) -> Tensor:
-        if labels is not None:
-            raise ConfigError(f"{self.id} is unconditional; it takes no labels")
+        if not self.conditional:
+            if labels is not None:
+                raise ConfigError(f"{self.id} is unconditional; it takes no labels")
+            return generator(torch.randn(n, self.config.z_dim, device=self.device, generator=rng))
+        K = self.data.num_classes
+        if labels is None:
+            labels = torch.randint(K, (n,), device=self.device, generator=rng)
+        if len(labels) != n or labels.min() < 0 or labels.max() >= K:
+            raise ConfigError(f"labels must be {n} class indices in 0..{K - 1}")
         z = torch.randn(n, self.config.z_dim, device=self.device, generator=rng)
-        return generator(z)
+        return generator(z, labels.to(self.device))
 
     def extra_state(self) -> dict[str, Tensor]:
         return {f"pool.{k}": v for k, v in self.pool.state_dict().items()}

@@ -27,7 +27,7 @@ from ganzoo.engine.devices import (
 from ganzoo.engine.monitor import EvalMonitor, best_folder
 from ganzoo.engine.pictures import save_samples_picture
 from ganzoo.engine.reporting import Reporter, truncate_metrics
-from ganzoo.engine.runfolder import export, read_config
+from ganzoo.engine.runfolder import export, load_weights, read_config
 from ganzoo.errors import ConfigError, TrainingDiverged, ZooError
 
 
@@ -134,11 +134,15 @@ def train(options: TrainOptions, settings: dict[str, Any]) -> Path:
     """Train (or resume) a run; returns its folder."""
     from ganzoo.variants import build_config, variant_class
 
-    saved = None
+    saved, snapshot = None, None
     if options.resume is not None:
-        if str(options.resume).startswith("hf:"):
-            raise ConfigError("a Hub snapshot holds weights but no training state to resume")
-        saved = read_config(options.resume)
+        from ganzoo.hub import parse_source, pull
+
+        hub_source = (
+            parse_source(str(options.resume)) if str(options.resume).startswith("hf:") else None
+        )
+        snapshot = pull(hub_source) if hub_source else None
+        saved = read_config(snapshot or options.resume)
         if options.variant and variant_class(options.variant).id != saved["variant"]:
             raise ConfigError(
                 f"{options.resume} is a {saved['variant']} run, not {options.variant}"
@@ -153,7 +157,7 @@ def train(options: TrainOptions, settings: dict[str, Any]) -> Path:
                 "batch_size": kept.get("batch_size", options.batch_size),
                 "seed": kept.get("seed", options.seed),
                 "ema": kept.get("ema"),
-                "out": options.resume,
+                "out": options.out if snapshot else options.resume,
             }
         )
     if not options.variant:
@@ -165,7 +169,15 @@ def train(options: TrainOptions, settings: dict[str, Any]) -> Path:
     device = resolve_device(options.device, local_rank)
     group = distributed.join_from_env(device.type)
     try:
-        return _run(options, cls, config, device, group, resumed=saved is not None)
+        return _run(
+            options,
+            cls,
+            config,
+            device,
+            group,
+            resumed=saved is not None and not snapshot,
+            snapshot=snapshot,
+        )
     finally:
         distributed.leave(group)
 
@@ -177,6 +189,7 @@ def _run(
     device: torch.device,
     group: distributed.ProcessGroup,
     resumed: bool,
+    snapshot: Path | None = None,
 ) -> Path:
     from ganzoo.nn.ema import EMA
     from ganzoo.plugins import host
@@ -199,19 +212,30 @@ def _run(
             variant.sample_network: EMA(variant.networks[variant.sample_network], options.ema)
         }
         variant.ema = {name: average.shadow for name, average in averages.items()}
+    start = 0
+    if snapshot is not None:
+        load_weights(variant, snapshot, [])
+        for name, average in averages.items():
+            average.shadow.load_state_dict(variant.networks[name].state_dict())
+        start = int(read_config(snapshot).get("step", 0))
+        if group.main:
+            print(
+                f"starting from the weights in {snapshot} at step {start}; a Hub snapshot has "
+                "no optimizer state, so the optimizers start fresh",
+                file=sys.stderr,
+            )
     prepare_for_training(variant, group, options.compile)
     batches = DeviceBatches(
         data, options.batch_size, device, options.seed, group.rank, group.world_size
     )
 
-    start = 0
     if resumed:
         folder = latest_checkpoint(run_dir)
         if folder is None:
             raise ZooError(f"{run_dir} has no checkpoint to resume from")
         start = restore_checkpoint(folder, variant, batches)["step"]
-        if start >= options.steps:
-            raise ConfigError(f"{run_dir} is already at step {start}; ask for --steps > {start}")
+    if start >= options.steps:
+        raise ConfigError(f"{run_dir} starts at step {start}; ask for --steps > {start}")
     if group.main:
         run_dir.mkdir(parents=True, exist_ok=True)
         truncate_metrics(run_dir, start)

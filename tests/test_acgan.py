@@ -1,0 +1,58 @@
+import math
+
+import pytest
+import torch
+import torch.nn.functional as F
+
+import ganzoo
+from ganzoo_acgan import class_loss
+
+QUIET = {"device": "cpu", "sample_every": 0, "checkpoint_every": 0, "progress": False}
+
+
+def test_class_loss_against_a_hand_computed_value():
+    logits = torch.tensor([[2.0, 0.0, -1.0], [0.5, 0.5, 3.0]])
+    labels = torch.tensor([0, 2])
+    by_hand = (
+        -(
+            math.log(math.exp(2) / (math.exp(2) + 1 + math.exp(-1)))
+            + math.log(math.exp(3) / (2 * math.exp(0.5) + math.exp(3)))
+        )
+        / 2
+    )
+    assert class_loss(logits, labels).item() == pytest.approx(by_hand, rel=1e-6)
+    softmax_first = F.cross_entropy(logits.softmax(dim=1), labels).item()  # the copied bug
+    assert abs(softmax_first - by_hand) > 0.2
+
+
+def test_class_head_returns_logits(tmp_path):
+    run = ganzoo.train("acgan", steps=2, batch_size=16, out=tmp_path / "run", **QUIET)
+    model = ganzoo.load(run, device="cpu")
+    discriminator = model.networks["discriminator"].eval()
+    with torch.no_grad():
+        _, classes, twin = discriminator(model.sample(8, seed=0))
+    assert classes.shape == (8, 10) and twin is None
+    assert not torch.allclose(classes.sum(dim=1), torch.ones(8))
+    assert (classes < 0).any()
+
+
+def test_sampling_with_explicit_labels_keeps_shape_and_order(tmp_path):
+    run = ganzoo.train("acgan", steps=2, batch_size=16, out=tmp_path / "run", **QUIET)
+    model = ganzoo.load(run, device="cpu")
+    labels = torch.tensor([3, 3, 7, 0])
+    images = model.sample(4, labels=labels, seed=2)
+    assert images.shape == (4, 1, 16, 16)
+    z = torch.randn(4, model.config.z_dim, generator=torch.Generator().manual_seed(2))
+    with torch.no_grad():
+        expected = model.networks["generator"].eval()(z, labels)
+    torch.testing.assert_close(images, expected)
+
+
+def test_tac_option_trains_with_a_twin_head(tmp_path):
+    run = ganzoo.train(
+        "acgan", steps=3, batch_size=16, out=tmp_path / "run", tac=True, log_every=1, **QUIET
+    )
+    model = ganzoo.load(run, device="cpu")
+    assert model.networks["discriminator"].twin is not None
+    lines = (run / "metrics.jsonl").read_text().splitlines()
+    assert len(lines) == 3 and "nan" not in lines[-1]
