@@ -14,6 +14,7 @@ from conftest import ROOT
         (["train_throughput.py", "--smoke"], "speed-up:"),
         (["metrics_speed.py", "--smoke"], "PR/DC"),
         (["list_speed.py", "--repeats", "1"], "zoo list takes 1/"),
+        (["acgan_digits.py", "--smoke"], "| acgan-tac |"),
     ],
 )
 def test_benchmark_smoke(script, expected):
