@@ -27,7 +27,12 @@ from ganzoo.engine.evaluation import load_eval_data
 from ganzoo.metrics import density_coverage, frechet_distance
 from ganzoo.metrics.classifier import accuracy, domain_classifier, train_domain_classifier
 
-MODELS = {"acgan": ("acgan", {}), "acgan-tac": ("acgan", {"tac": True}), "cgan": ("cgan", {})}
+SHARED = {"d_norm": "spectral"}  # the same discriminator normalisation for all three
+MODELS = {
+    "acgan": ("acgan", SHARED),
+    "acgan-tac": ("acgan", {**SHARED, "tac": True}),
+    "cgan": ("cgan", SHARED),
+}
 
 
 def evaluate(run: Path, per_class: int) -> dict[str, float]:

@@ -25,11 +25,16 @@ from ganzoo import PLUGIN_API_VERSION, hookimpl
 from ganzoo.algorithms.adversarial import AdversarialConfig, AdversarialGAN
 from ganzoo.contracts import DataKind, NextBatch
 from ganzoo.nn.dcgan import DCGANBody
-from ganzoo.nn.norms import weight_norm_wrap
+from ganzoo.nn.norms import Norm, weight_norm_wrap
 
 
 class ACGANConfig(AdversarialConfig):
     class_weight: float = Field(1.0, ge=0, description="weight of the class log-likelihood")
+    d_norm: Norm = Field(
+        "spectral",
+        description="spectral: with batch norm, a batch of identical fakes normalises to a "
+        "constant and hides the collapse from D (measured on digits: one image per class)",
+    )
     tac: bool = Field(False, description="twin auxiliary classifier (TAC-GAN)")
 
 

@@ -57,10 +57,9 @@ class CGAN(AdversarialGAN):
             batch = next_batch()
             real, labels = batch["x"], batch["y"]
             n = len(real)
-            fake_labels = self.runtime.randint(K, n)
             wrong = matching.mismatched_labels(labels, K, self.runtime.randint(K, n))
             with torch.set_grad_enabled(k == c.d_steps - 1):  # the last fakes also serve G
-                fake = self.generator(self.noise(n), fake_labels)
+                fake = self.generator(self.noise(n), labels)  # x~ = G(c, z) for the batch's c
             d_loss = matching.discriminator_loss(
                 self.discriminator,
                 self.loss,
@@ -74,9 +73,7 @@ class CGAN(AdversarialGAN):
             d_loss.backward()
             opt_d.step()
         with self.runtime.frozen(self.networks["discriminator"]):
-            g_loss = matching.generator_loss(
-                self.discriminator, self.loss, fake, fake_labels, c.design
-            )
+            g_loss = matching.generator_loss(self.discriminator, self.loss, fake, labels, c.design)
             opt_g.zero_grad(set_to_none=True)
             g_loss.backward()
         opt_g.step()
