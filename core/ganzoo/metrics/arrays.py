@@ -81,7 +81,7 @@ def kth_neighbour_radii(x: Tensor, k: int, budget_bytes: int = 256 * 2**20) -> T
     """
     n = len(x)
     norms = squared_norms(x)
-    side = max(k + 1, int((budget_bytes / x.element_size()) ** 0.5))
+    side = max(k + 1, min(1024, int((budget_bytes / x.element_size()) ** 0.5)))
     nearest = torch.full((n, k + 1), float("inf"), dtype=x.dtype, device=x.device)
 
     def merge(rows: slice, block: Tensor) -> None:
