@@ -73,11 +73,35 @@ def train_on_generated(run: Path, n: int, epochs: int) -> dict[str, float]:
     }
 
 
+def picture(root: Path, seed: int, path: Path) -> Path:
+    """The three models side by side, one row per class (6 samples each)."""
+    from PIL import Image, ImageDraw
+
+    from ganzoo.engine.pictures import grid_image
+
+    labels = torch.arange(10).repeat_interleave(6)
+    panels = []
+    for name in MODELS:
+        model = ganzoo.load(root / f"{name}-seed{seed}", device="cpu")
+        grid = grid_image(model.sample(len(labels), labels=labels, seed=1), nrow=6, cell=32)
+        tile = Image.fromarray(grid.squeeze(2)).convert("RGB")
+        panel = Image.new("RGB", (tile.width, tile.height + 18), "white")
+        panel.paste(tile, (0, 18))
+        ImageDraw.Draw(panel).text((4, 3), f"{name} (seed {seed})", fill="black")
+        panels.append(panel)
+    sheet = Image.new("RGB", (sum(p.width + 10 for p in panels), panels[0].height), "white")
+    for index, panel in enumerate(panels):
+        sheet.paste(panel, (index * (panel.width + 10), 0))
+    sheet.save(path)
+    return path
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, default=3000)
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--out", type=Path, default=None, help="keep the runs here")
+    parser.add_argument("--figure", type=Path, help="write the first seed's samples here (PNG)")
     parser.add_argument("--smoke", action="store_true")
     args = parser.parse_args()
     per_class, tstr_n, tstr_epochs = 100, 10_000, 3
@@ -108,6 +132,8 @@ def main() -> int:
                 scores |= train_on_generated(run, tstr_n, tstr_epochs)
             results[name].append(scores)
             print(json.dumps({"model": name, "seed": seed, **scores}), flush=True)
+    if args.figure:
+        print(f"wrote {picture(root, args.seeds[0], args.figure)}")
     print(f"\nsteps {args.steps}, seeds {args.seeds}; mean ± std over seeds")
     keys = ["accuracy", "fid", "class_coverage", "intra_class_fid", "tstr", "trtr"]
     print("| model | " + " | ".join(keys) + " |")

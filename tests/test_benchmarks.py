@@ -14,12 +14,13 @@ from conftest import ROOT
         (["train_throughput.py", "--smoke"], "speed-up:"),
         (["metrics_speed.py", "--smoke"], "PR/DC"),
         (["list_speed.py", "--repeats", "1"], "zoo list takes 1/"),
-        (["acgan_digits.py", "--smoke"], "| acgan-tac |"),
+        (["acgan_digits.py", "--smoke", "--figure", "{tmp}/samples.png"], "| acgan-tac |"),
     ],
 )
-def test_benchmark_smoke(script, expected):
+def test_benchmark_smoke(script, expected, tmp_path):
+    arguments = [a.replace("{tmp}", str(tmp_path)) for a in script[1:]]
     done = subprocess.run(
-        [sys.executable, str(ROOT / "benchmarks" / script[0]), *script[1:]],
+        [sys.executable, str(ROOT / "benchmarks" / script[0]), *arguments],
         capture_output=True,
         text=True,
         timeout=300,
