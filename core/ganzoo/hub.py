@@ -182,10 +182,9 @@ def model_card(run_dir: Path, config: dict) -> str:
     card_data = ModelCardData(
         library_name="gan-zoo", tags=["gan", variant], model_name=f"{variant} on {data}"
     )
-    evaluation = ""
     card_path = run_dir / "README.md"
-    if card_path.exists() and "## Evaluation" in card_path.read_text():
-        evaluation = card_path.read_text()[card_path.read_text().index("## Evaluation") :]
+    card = card_path.read_text() if card_path.exists() else ""
+    evaluation = card[card.index("## Evaluation") :] if "## Evaluation" in card else ""
     body = (
         f"# {variant} trained with gan-zoo\n\n"
         f"- variant: `{variant}` (`zoo info {variant}`)\n- training data: `{data}`\n"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import sysconfig
@@ -88,8 +89,7 @@ def installed_distribution(target: str) -> str | None:
     if Path(target).is_dir():
         pyproject = Path(target) / "pyproject.toml"
         if pyproject.exists():
-            import tomllib
-
-            return tomllib.loads(pyproject.read_text()).get("project", {}).get("name")
+            match = re.search(r'^name\s*=\s*"([^"]+)"', pyproject.read_text(), re.MULTILINE)
+            return match[1] if match else None
         return None
     return target.split("==")[0].split(">=")[0].split("[")[0].strip()

@@ -87,8 +87,10 @@ def read_config_file(path: Path) -> dict[str, Any]:
         raise ConfigError(f"cannot read config file {path}: {err.strerror}") from None
     try:
         if path.suffix == ".toml":
-            import tomllib
-
+            try:
+                import tomllib
+            except ModuleNotFoundError:  # Python 3.10
+                raise ConfigError(f"{path}: TOML config files need Python 3.11; use JSON") from None
             data = tomllib.loads(text)
         else:
             data = json.loads(text)

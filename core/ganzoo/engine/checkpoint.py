@@ -15,6 +15,7 @@ import torch
 
 from ganzoo.contracts import Variant
 from ganzoo.engine.batches import DeviceBatches
+from ganzoo.engine.runfolder import load_into
 from ganzoo.engine.tensorio import (
     atomic_write_bytes,
     atomic_write_json,
@@ -84,12 +85,10 @@ def latest_checkpoint(run_dir: Path) -> Path | None:
 
 
 def restore_checkpoint(folder: Path, variant: Variant, batches: DeviceBatches) -> dict:
-    from ganzoo.engine.runfolder import _load_into
-
     for name, network in variant.networks.items():
-        _load_into(network, folder / f"{name}.safetensors", variant.device)
+        load_into(network, folder / f"{name}.safetensors", variant.device)
     for name, network in variant.ema.items():
-        _load_into(network, folder / f"{name}_ema.safetensors", variant.device)
+        load_into(network, folder / f"{name}_ema.safetensors", variant.device)
     state = json.loads((folder / "state.json").read_text())
     tensors = load_tensors(folder / "state.safetensors")
     for name, optimizer in variant.optimizers.items():

@@ -92,14 +92,14 @@ def load_weights(variant: Variant, run_dir: Path, ema_names: list[str]) -> None:
     from ganzoo.nn.ema import EMA
 
     for name, network in variant.networks.items():
-        _load_into(network, run_dir / weights_file(name), variant.device)
+        load_into(network, run_dir / weights_file(name), variant.device)
     for name in ema_names:
         shadow = EMA(variant.networks[name], 0.0).shadow
-        _load_into(shadow, run_dir / weights_file(name, ema=True), variant.device)
+        load_into(shadow, run_dir / weights_file(name, ema=True), variant.device)
         variant.ema[name] = shadow
 
 
-def _load_into(network: torch.nn.Module, path: Path, device: torch.device) -> None:
+def load_into(network: torch.nn.Module, path: Path, device: torch.device) -> None:
     state = load_tensors(path, device)
     try:
         network.load_state_dict(state, strict=True)
