@@ -2,6 +2,7 @@
 
     python benchmarks/metrics_speed.py            # FID at d = 2048; PR/DC at 10k x 10k x 2048
     python benchmarks/metrics_speed.py --smoke    # seconds; checks the harness and agreement
+    python benchmarks/metrics_speed.py --device cuda   # the zoo's side on a GPU (copy included)
 
 FID: `ganzoo.metrics.frechet_distance` (two symmetric eigendecompositions, float64) against the
 scipy formula (np.cov + scipy.linalg.sqrtm). PR/DC: `neighbour_statistics` (chunked float32
@@ -40,18 +41,30 @@ def main() -> int:
     parser.add_argument("--fid-samples", type=int, default=10_000)
     parser.add_argument("--prdc-samples", type=int, default=10_000)
     parser.add_argument("--smoke", action="store_true")
+    parser.add_argument("--device", default="cpu", help="where the zoo's side runs")
     args = parser.parse_args()
     if args.smoke:
         args.dim, args.fid_samples, args.prdc_samples = 64, 500, 400
     rng = np.random.default_rng(0)
+    device = torch.device(args.device)
+    where = torch.cuda.get_device_name(device) if device.type == "cuda" else "CPU"
     print(
         f"machine: {platform.machine()} {platform.processor()}, torch {torch.__version__}, "
-        f"threads {torch.get_num_threads()}"
+        f"threads {torch.get_num_threads()}; zoo side on {device} ({where}), "
+        "host-to-device copy timed with it"
     )
+
+    def on_device(function):
+        return lambda real, fake, *rest: function(
+            torch.from_numpy(real).to(device), torch.from_numpy(fake).to(device), *rest
+        )
+
+    if device.type == "cuda":
+        frechet_distance(torch.ones(4, 2, device=device), torch.zeros(4, 2, device=device))
 
     real = rng.normal(size=(args.fid_samples, args.dim)).astype(np.float32)
     fake = (rng.normal(size=(args.fid_samples, args.dim)) * 1.05 + 0.02).astype(np.float32)
-    ours, t_ours = timed(frechet_distance, real, fake)
+    ours, t_ours = timed(on_device(frechet_distance), real, fake)
     theirs, t_theirs = timed(scipy_fid, real.astype(np.float64), fake.astype(np.float64))
     print(
         f"FID d={args.dim}, n={args.fid_samples}: zoo {t_ours:.2f} s, scipy sqrtm {t_theirs:.2f} s "
@@ -64,7 +77,7 @@ def main() -> int:
     n = args.prdc_samples
     real = rng.normal(size=(n, args.dim)).astype(np.float32)
     fake = rng.normal(size=(n, args.dim)).astype(np.float32)
-    ours, t_ours = timed(neighbour_statistics, real, fake, 5, 5)
+    ours, t_ours = timed(on_device(neighbour_statistics), real, fake, 5, 5)
     theirs, t_theirs = timed(prdc.compute_prdc, real, fake, 5)
     print(
         f"PR/DC {n} x {n} x {args.dim}, k=5: zoo {t_ours:.2f} s, prdc {t_theirs:.2f} s "
