@@ -29,9 +29,8 @@ def isolated_home(tmp_path, monkeypatch):
     from netguard.sitecustomize import _loopback_only
 
     monkeypatch.setattr(socket.socket, "connect", _loopback_only)
-    monkeypatch.setenv(
-        "PYTHONPATH", os.pathsep.join([str(NETGUARD), os.environ.get("PYTHONPATH", "")])
-    )
+    inherited = [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(NETGUARD), *inherited]))
     monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path / "hf-cache"))
     monkeypatch.setenv("HF_HUB_DISABLE_TELEMETRY", "1")
     monkeypatch.setenv("GANZOO_HOME", str(tmp_path / "ganzoo-home"))

@@ -15,6 +15,8 @@ from conftest import ROOT
         (["metrics_speed.py", "--smoke"], "PR/DC"),
         (["list_speed.py", "--repeats", "1"], "zoo list takes 1/"),
         (["acgan_digits.py", "--smoke", "--figure", "{tmp}/samples.png"], "| acgan-tac |"),
+        (["modes.py", "--smoke", "--figures", "{tmp}"], "| otgan (this run) |"),
+        (["stacked_digits.py", "--smoke"], "| improved-gan |"),
     ],
 )
 def test_benchmark_smoke(script, expected, tmp_path):

@@ -20,6 +20,15 @@ def mlp(sizes: list[int], activation: nn.Module, norm: Norm = "none") -> nn.Sequ
     return nn.Sequential(*layers)
 
 
+def mlp_trunk(shape: tuple[int, ...], hidden: int, depth: int, norm: Norm = "none") -> nn.Module:
+    """A discriminator's hidden layers without a head: x -> features of size `hidden`."""
+    return nn.Sequential(
+        nn.Flatten(),
+        mlp([math.prod(shape), *[hidden] * depth], nn.LeakyReLU(0.2), norm),
+        nn.LeakyReLU(0.2),
+    )
+
+
 class MLPGenerator(nn.Module):
     def __init__(
         self,

@@ -1,0 +1,204 @@
+"""Mode collapse on the ring of 8 and the grid of 25 Gaussians (the VEEGAN / GDPP protocol).
+
+    python benchmarks/modes.py                          # 4 methods x 2 mixtures x 5 seeds
+    python benchmarks/modes.py --jobs 2 --figures benchmarks/figures
+    python benchmarks/modes.py --smoke                  # seconds; checks the harness only
+
+Protocol: ring of 8 modes at angles 2*pi*k/8, radius 2, std 0.02; grid of 25 modes at
+{-4,-2,0,2,4}^2, std 0.05. Each trained generator draws 2,500 samples; a sample is high
+quality within 3 std of its nearest mode; a mode is captured when it is the nearest mode of at
+least one high-quality sample; reverse KL is that of the high-quality samples' mode histogram
+to the uniform one. Mean +- std over the seeds. Each run is one process with one CPU thread,
+so `--jobs` runs side by side on that many cores.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import tempfile
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+PUBLISHED = [  # ring modes, ring HQ %, grid modes, grid HQ %
+    ("GAN (VEEGAN Table 1)", 1, 99.3, 3.3, 0.5),
+    ("Unrolled GAN (VEEGAN Table 1)", 7.6, 35.6, 23.6, 16.0),
+    ("VEEGAN (VEEGAN Table 1)", 8, 52.9, 24.6, 40.0),
+    ("WGAN-GP (GDPP Table 1)", 6.8, 59.6, 24.2, 28.7),
+    ("GDPP (GDPP Table 1)", 8.0, 71.7, 24.8, 68.5),
+]
+MIXTURES = {"ring8": 0.02, "grid25": 0.05}
+
+# Settings shared by every method, then each method's own (its paper's where it has them).
+COMMON = {"hidden": 128, "depth": 3}
+METHODS: dict[str, dict] = {
+    "gan": {},
+    "wgan-gp": {},
+    "improved-gan": {},
+    "otgan": {},
+}
+
+
+def run_one(job: dict) -> dict:
+    import torch
+
+    torch.set_num_threads(1)
+    import ganzoo
+    from ganzoo.data.mixtures import GRID25, RING8
+    from ganzoo.metrics import mode_coverage
+
+    provider = RING8 if job["data"] == "ring8" else GRID25
+    centers = provider.centers(provider.defaults)
+    with tempfile.TemporaryDirectory() as folder:
+        run = ganzoo.train(
+            job["method"],
+            data=job["data"],
+            steps=job["steps"],
+            seed=job["seed"],
+            batch_size=job["batch_size"],
+            out=Path(folder) / "run",
+            device="cpu",
+            progress=False,
+            sample_every=0,
+            checkpoint_every=0,
+            log_every=job["steps"],
+            ema=job["ema"],
+            **job["settings"],
+        )
+        samples = ganzoo.load(run, device="cpu").sample(2500, seed=1000 + job["seed"])
+    result = mode_coverage(samples, centers, MIXTURES[job["data"]])._asdict()
+    return (
+        job | result | {"samples": samples.tolist() if job["seed"] == job["first_seed"] else None}
+    )
+
+
+def summary(values: list[float]) -> str:
+    mean = statistics.mean(values)
+    spread = statistics.stdev(values) if len(values) > 1 else 0.0
+    return f"{mean:.2f} ± {spread:.2f}"
+
+
+def table(results: list[dict], methods: list[str], mixtures: list[str]) -> str:
+    header = "| method | " + " | ".join(f"{m} modes | {m} HQ % | {m} reverse KL" for m in mixtures)
+    lines = [header + " |", "|---" * (1 + 3 * len(mixtures)) + "|"]
+    for method in methods:
+        cells = []
+        for mixture in mixtures:
+            rows = [r for r in results if r["method"] == method and r["data"] == mixture]
+            cells += [
+                summary([r["modes"] for r in rows]),
+                summary([100 * r["high_quality"] for r in rows]),
+                summary([r["reverse_kl"] for r in rows]),
+            ]
+        lines.append(f"| {method} (this run) | " + " | ".join(cells) + " |")
+    if mixtures == ["ring8", "grid25"]:
+        for name, ring_modes, ring_hq, grid_modes, grid_hq in PUBLISHED:
+            lines.append(f"| {name} | {ring_modes} | {ring_hq} | | {grid_modes} | {grid_hq} | |")
+    return "\n".join(lines)
+
+
+def figure(results: list[dict], method: str, mixtures: list[str], path: Path) -> Path:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    from ganzoo.data.mixtures import GRID25, RING8
+
+    fig, axes = plt.subplots(1, len(mixtures), figsize=(5 * len(mixtures), 5), dpi=100)
+    for ax, mixture in zip(np.atleast_1d(axes), mixtures, strict=True):
+        row = next(
+            r for r in results if r["method"] == method and r["data"] == mixture and r["samples"]
+        )
+        provider = RING8 if mixture == "ring8" else GRID25
+        centers = provider.centers(provider.defaults).numpy()
+        ax.scatter(*np.asarray(row["samples"]).T, s=2, c="#c0392b", label="samples")
+        ax.scatter(*centers.T, s=60, marker="+", c="black", label="modes")
+        limit = 1.6 * np.abs(centers).max()
+        ax.set_xlim(-limit, limit)
+        ax.set_ylim(-limit, limit)
+        ax.set_aspect("equal")
+        ax.set_title(
+            f"{method} on {mixture}, seed {row['seed']}: {row['modes']} modes, "
+            f"{100 * row['high_quality']:.0f}% HQ",
+            fontsize=9,
+        )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, bbox_inches="tight")
+    plt.close(fig)
+    return path
+
+
+def parse_overrides(pairs: list[str]) -> dict[str, dict]:
+    """--set improved-gan.kernels=20 -> {"improved-gan": {"kernels": 20}} (JSON values)."""
+    overrides: dict[str, dict] = {}
+    for pair in pairs:
+        key, _, value = pair.partition("=")
+        method, _, field = key.partition(".")
+        try:
+            parsed = json.loads(value)
+        except json.JSONDecodeError:
+            parsed = value
+        overrides.setdefault(method, {})[field] = parsed
+    return overrides
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--methods", default=",".join(METHODS))
+    parser.add_argument("--data", default="ring8,grid25")
+    parser.add_argument("--seeds", type=int, default=5)
+    parser.add_argument("--steps", type=int, default=10_000)
+    parser.add_argument("--batch-size", type=int, default=128)
+    parser.add_argument("--ema", type=float, default=None, help="sample from an EMA generator")
+    parser.add_argument("--jobs", type=int, default=2, help="runs side by side (one core each)")
+    parser.add_argument("--set", action="append", default=[], metavar="METHOD.KEY=VALUE")
+    parser.add_argument("--json", type=Path, help="write every run's figures here")
+    parser.add_argument("--figures", type=Path, help="write one PNG per method into this folder")
+    parser.add_argument("--smoke", action="store_true", help="tiny run that checks the harness")
+    args = parser.parse_args()
+    if args.smoke:
+        args.seeds, args.steps, args.batch_size = 1, 20, 32
+    methods, mixtures = args.methods.split(","), args.data.split(",")
+    unknown = set(methods) - set(METHODS)
+    if unknown:
+        parser.error(f"unknown method(s) {sorted(unknown)}; choose from {sorted(METHODS)}")
+    overrides = parse_overrides(args.set)
+    jobs = [
+        {
+            "method": method,
+            "data": mixture,
+            "seed": seed,
+            "first_seed": 0,
+            "steps": args.steps,
+            "batch_size": args.batch_size,
+            "ema": args.ema,
+            "settings": COMMON | METHODS[method] | overrides.get(method, {}),
+        }
+        for method in methods
+        for mixture in mixtures
+        for seed in range(args.seeds)
+    ]
+    with ProcessPoolExecutor(args.jobs) as pool:
+        results = list(pool.map(run_one, jobs))
+    print(
+        f"{args.seeds} seeds, {args.steps} steps, batch {args.batch_size}, ema {args.ema}, "
+        f"settings {[(m, COMMON | METHODS[m] | overrides.get(m, {})) for m in methods]}"
+    )
+    print(table(results, methods, mixtures))
+    if args.json:
+        args.json.write_text(
+            json.dumps([{k: v for k, v in r.items() if k != "samples"} for r in results])
+        )
+    if args.figures:
+        for method in methods:
+            print(
+                f"wrote {figure(results, method, mixtures, args.figures / f'modes-{method}.png')}"
+            )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

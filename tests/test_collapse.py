@@ -1,0 +1,151 @@
+"""The mode-collapse fighters' new parts: the minibatch layer, Sinkhorn, the paper options."""
+
+import math
+
+import numpy as np
+import ot
+import pytest
+import torch
+
+import ganzoo
+from ganzoo.nn.minibatch import MinibatchDiscrimination
+from ganzoo.transport import cosine_cost, sinkhorn_cost, sinkhorn_plan
+
+QUIET = {"device": "cpu", "sample_every": 0, "checkpoint_every": 0, "progress": False}
+
+
+def test_minibatch_layer_matches_a_direct_per_pair_computation():
+    torch.manual_seed(0)
+    layer = MinibatchDiscrimination(in_features=6, kernels=4, kernel_dim=3)
+    f = torch.randn(5, 6)
+    out = layer(f)
+    m = (f @ layer.T).view(5, 4, 3)
+    expected = torch.zeros(5, 4)
+    for i in range(5):
+        for j in range(5):
+            if i != j:
+                for b in range(4):
+                    expected[i, b] += math.exp(-(m[i, b] - m[j, b]).abs().sum().item())
+    assert out.shape == (5, 6 + 4)
+    assert torch.equal(out[:, :6], f)
+    assert torch.allclose(out[:, 6:], expected, atol=1e-5)
+
+
+def test_minibatch_layer_excludes_self_pairs():
+    layer = MinibatchDiscrimination(in_features=3, kernels=2, kernel_dim=2)
+    alone = layer(torch.randn(1, 3))[:, 3:]
+    assert torch.equal(alone, torch.zeros(1, 2))
+    copies = layer(torch.ones(4, 3))[:, 3:]  # identical samples: each has 3 others at distance 0
+    assert torch.allclose(copies, torch.full((4, 2), 3.0))
+
+
+def test_minibatch_layer_compares_within_the_batch_it_is_given():
+    torch.manual_seed(1)
+    layer = MinibatchDiscrimination(in_features=4, kernels=3, kernel_dim=2)
+    real, fake = torch.randn(6, 4), torch.randn(6, 4)
+    apart = torch.cat([layer(real), layer(fake)])
+    together = layer(torch.cat([real, fake]))
+    assert not torch.allclose(apart, together)
+
+
+@pytest.mark.filterwarnings("ignore:Sinkhorn did not converge")  # POT's tolerance is stricter
+@pytest.mark.parametrize("epsilon", [0.5, 0.05])
+def test_sinkhorn_matches_pot_in_plan_value_and_gradient(epsilon):
+    rng = np.random.default_rng(0)
+    cost = torch.tensor(rng.random((30, 20)), requires_grad=True)
+    a, b = torch.full((30,), 1 / 30, dtype=torch.float64), torch.full((20,), 1 / 20).double()
+    reference = ot.solve(
+        cost, a, b, reg=epsilon, method="sinkhorn_log", grad="envelope", max_iter=20000, tol=1e-12
+    )
+    plan = sinkhorn_plan(cost.detach(), epsilon, iterations=2000)
+    assert torch.allclose(plan, reference.plan, atol=1e-10)
+    ours = sinkhorn_cost(cost, epsilon, iterations=2000)
+    assert ours.item() == pytest.approx(reference.value_linear.item(), rel=1e-8)
+    (grad_ours,) = torch.autograd.grad(ours, cost)
+    (grad_pot,) = torch.autograd.grad(reference.value, cost)
+    assert torch.allclose(grad_ours, grad_pot, atol=1e-10)
+
+
+def test_sinkhorn_solves_a_stack_of_problems_like_one_at_a_time():
+    costs = torch.rand(3, 8, 8, dtype=torch.float64)
+    stacked = sinkhorn_cost(costs, 0.05, 300)
+    single = torch.stack([sinkhorn_cost(c, 0.05, 300) for c in costs])
+    assert torch.allclose(stacked, single)
+
+
+def test_sinkhorn_gradients_stay_finite_at_small_epsilon():
+    torch.manual_seed(0)
+    x = torch.randn(64, 16, requires_grad=True)
+    y = torch.randn(64, 16, requires_grad=True)
+    for epsilon in (1e-2, 1e-3, 1e-4):
+        value = sinkhorn_cost(cosine_cost(x, y), epsilon, iterations=100)
+        grad_x, grad_y = torch.autograd.grad(value, (x, y))
+        assert math.isfinite(value.item())
+        assert torch.isfinite(grad_x).all() and torch.isfinite(grad_y).all()
+        assert grad_x.abs().sum() > 0
+
+
+def test_improved_gan_paper_options_train_and_resume(tmp_path):
+    options = {
+        "feature_matching": True,
+        "real_label": 0.9,
+        "historical_averaging": 1e-3,
+        "kernels": 8,
+        "batch_size": 16,
+    }
+    straight = ganzoo.train("improved-gan", steps=4, seed=3, out=tmp_path / "a", **QUIET, **options)
+    ganzoo.train("improved-gan", steps=2, seed=3, out=tmp_path / "b", **QUIET, **options)
+    resumed = ganzoo.train("improved-gan", steps=4, resume=tmp_path / "b", **QUIET)
+    a, b = ganzoo.load(straight, device="cpu"), ganzoo.load(resumed, device="cpu")
+    assert torch.equal(a.sample(16, seed=0), b.sample(16, seed=0))
+
+
+def test_historical_average_is_the_mean_of_past_parameters():
+    from ganzoo_improved_gan import HistoricalAverage
+
+    net = torch.nn.Linear(2, 1)
+    history, seen = HistoricalAverage(net), [net.weight.detach().clone()]
+    for _ in range(3):
+        with torch.no_grad():
+            net.weight.add_(torch.randn_like(net.weight))
+        history.update(net)
+        seen.append(net.weight.detach().clone())
+    assert torch.allclose(history.mean0, torch.stack(seen).mean(0))
+    expected = (net.weight - torch.stack(seen).mean(0)).square().sum() + 0.0
+    assert history.penalty(net).item() == pytest.approx(expected.item(), abs=1e-6)
+
+
+def test_otgan_updates_its_critic_every_generator_steps(tmp_path):
+    run = ganzoo.train("otgan", steps=6, batch_size=16, log_every=1, out=tmp_path / "run", **QUIET)
+    lines = (run / "metrics.jsonl").read_text().splitlines()
+    critic_steps = [i + 1 for i, line in enumerate(lines) if "critic_loss" in line]
+    assert critic_steps == [1, 4]
+
+
+def test_one_sided_label_smoothing_moves_only_the_real_target():
+    from ganzoo.losses import NonSaturating
+    from ganzoo_improved_gan import OneSidedSmoothing
+
+    real, fake = torch.tensor([2.0, -1.0]), torch.tensor([0.5, -3.0])
+    smoothed = OneSidedSmoothing(NonSaturating(), 0.9)
+
+    def bce(logit, target):
+        p = 1 / (1 + math.exp(-logit))
+        return -(target * math.log(p) + (1 - target) * math.log(1 - p))
+
+    by_hand = sum(bce(r, 0.9) for r in (2.0, -1.0)) / 2 + sum(bce(f, 0.0) for f in (0.5, -3.0)) / 2
+    assert smoothed.discriminator(real, fake).item() == pytest.approx(by_hand, rel=1e-6)
+    assert torch.equal(smoothed.generator(fake), NonSaturating().generator(fake))
+
+
+def test_stacked_digits_has_a_thousand_modes_in_three_channels():
+    from ganzoo.contracts import DataKind, DataRequest
+    from ganzoo.data.stacked import StackedDigits, triple_labels
+    from ganzoo.errors import DataError
+
+    data = StackedDigits().load(DataRequest(kinds=(DataKind.LABELLED_IMAGES,), argument="n=3000"))
+    assert data.train["x"].shape == (3000, 3, 16, 16) and data.info.num_classes == 1000
+    assert data.train["y"].unique().numel() > 900
+    with pytest.raises(DataError, match="3 channels"):
+        StackedDigits().load(DataRequest(kinds=(DataKind.IMAGES,), channels=1))
+    assert triple_labels(torch.tensor([[3, 0, 7]])).item() == 307
