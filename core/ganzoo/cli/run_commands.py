@@ -213,3 +213,32 @@ def plot_command(run: Path, output: Path | None) -> None:
         raise ZooError(f"{path} is empty: the run logged nothing yet")
     written = plot_curves(records, output or run / "losses.png", title=str(run))
     click.echo(f"wrote {written}")
+
+
+@cli.command("translate")
+@click.argument("source")
+@click.option(
+    "--input",
+    "input_path",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="An image or a folder of images.",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path),
+    default=Path("translated"),
+    show_default=True,
+    help="Folder for the translated PNGs (one per input, same name).",
+)
+@click.option("--direction", type=click.Choice(["AtoB", "BtoA"]), default="AtoB", show_default=True)
+@click.option("--device", default="auto", show_default=True)
+def translate_command(source, input_path, output, direction, device) -> None:
+    """Translate images with an image-to-image model (patchgan, cyclegan)."""
+    from ganzoo.api import load
+    from ganzoo.engine.translating import translate_files
+
+    model = load(source, device=device)
+    written = translate_files(model, input_path, output, direction)
+    click.echo(f"wrote {len(written)} image(s) to {output}")

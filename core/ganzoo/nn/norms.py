@@ -7,7 +7,7 @@ from typing import Literal
 from torch import nn
 from torch.nn.utils.parametrizations import spectral_norm
 
-Norm = Literal["batch", "layer", "spectral", "none"]
+Norm = Literal["batch", "instance", "layer", "spectral", "none"]
 
 
 def weight_norm_wrap(layer: nn.Module, norm: Norm) -> nn.Module:
@@ -16,9 +16,12 @@ def weight_norm_wrap(layer: nn.Module, norm: Norm) -> nn.Module:
 
 
 def feature_norm(norm: Norm, channels: int) -> nn.Module:
-    """Batch norm (DCGAN) or a per-sample norm (GroupNorm(1) = layer norm, WGAN-GP safe)."""
+    """Batch norm (DCGAN, pix2pix), instance norm (CycleGAN) or a per-sample norm
+    (GroupNorm(1) = layer norm, WGAN-GP safe)."""
     if norm == "batch":
         return nn.BatchNorm2d(channels)
+    if norm == "instance":
+        return nn.InstanceNorm2d(channels)
     if norm == "layer":
         return nn.GroupNorm(1, channels)
     return nn.Identity()

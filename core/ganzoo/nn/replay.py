@@ -33,11 +33,13 @@ class ReplayPool(nn.Module):
         if free:
             self.items[filled : filled + free] = fakes[:free].to(self.items.dtype)
             self.filled += free
-        rest = fakes[free:]
-        if len(rest):
-            swap = torch.rand(len(rest), device=fakes.device) < self.swap
-            slots = torch.randint(self.capacity, (len(rest),), device=fakes.device)
-            chosen, where = slots[swap], swap.nonzero().squeeze(1) + free
-            out[where] = self.items[chosen].to(out.dtype)
-            self.items[chosen] = rest[swap].to(self.items.dtype)
+        # One at a time, as CycleGAN's pool: a later fake may receive one stored moments ago,
+        # and no stored fake is handed out twice.
+        rest = range(free, n)
+        swaps = (torch.rand(len(rest)) < self.swap).tolist()
+        slots = torch.randint(self.capacity, (len(rest),)).tolist()
+        for i, swap, slot in zip(rest, swaps, slots, strict=True):
+            if swap:
+                out[i] = self.items[slot].to(out.dtype)
+                self.items[slot] = fakes[i].to(self.items.dtype)
         return out

@@ -1,0 +1,180 @@
+"""Image-to-image: the shared blocks, the digit tasks, folder validation, both variants and
+`zoo translate`."""
+
+import pytest
+import torch
+from PIL import Image
+
+import ganzoo
+from conftest import run_zoo
+from ganzoo.contracts import DataKind, DataRequest
+from ganzoo.data.digit_tasks import DigitsEdges, DigitsStyles, restyle
+from ganzoo.data.pairs import PairedFolder, UnpairedFolder
+from ganzoo.errors import ConfigError, DataError
+from ganzoo.nn.patchgan import PatchDiscriminator, receptive_field
+from ganzoo.nn.replay import ReplayPool
+from ganzoo.nn.resnet import ResNetGenerator
+from ganzoo.nn.unet import UNetGenerator
+
+QUIET = {"device": "cpu", "sample_every": 0, "checkpoint_every": 0, "progress": False}
+SMALL = {"width": 8, "batch_size": 4}
+
+
+@pytest.mark.parametrize(
+    ("layers", "size", "patch", "side"),
+    [(0, 32, 1, 32), (1, 32, 16, 14), (2, 32, 34, 6), (3, 32, 70, 2), (4, 64, 142, 2)],
+)
+def test_patchgan_output_map_and_receptive_field(layers, size, patch, side):
+    d = PatchDiscriminator(2, layers, width=4, norm="none", image_size=size)
+    assert d.patch == receptive_field(d.net) == patch
+    assert d(torch.randn(3, 2, size, size)).shape == (3, 1, side, side)
+
+
+@pytest.mark.parametrize("layers", [0, 1, 2])
+def test_receptive_field_matches_the_pixels_an_output_depends_on(layers):
+    d = PatchDiscriminator(1, layers, width=4, norm="none").double()
+    x = torch.randn(1, 1, 96, 96, dtype=torch.float64, requires_grad=True)
+    out = d(x)
+    centre = out.shape[-1] // 2
+    (grad,) = torch.autograd.grad(out[0, 0, centre, centre], x)
+    rows = grad[0, 0].abs().sum(dim=1).nonzero().squeeze(1)
+    assert rows.max() - rows.min() + 1 <= d.patch
+    assert rows.max() - rows.min() + 1 >= d.patch - 2 ** max(layers - 1, 0)  # kernel edges
+
+
+def test_patchgan_refuses_images_too_small_for_its_depth():
+    with pytest.raises(ConfigError, match="at least"):
+        PatchDiscriminator(3, 4, image_size=16)
+
+
+def test_generators_keep_the_image_shape():
+    x = torch.randn(2, 1, 32, 32)
+    assert UNetGenerator(1, 3, 32, width=8)(x).shape == (2, 3, 32, 32)
+    assert ResNetGenerator(1, 1, width=8, blocks=2)(x).shape == (2, 1, 32, 32)
+    with pytest.raises(ConfigError, match="power-of-two"):
+        UNetGenerator(1, 1, 24)
+
+
+def test_image_pool_fills_first_then_swaps_half_and_detaches():
+    torch.manual_seed(0)
+    pool = ReplayPool(50, (1, 2, 2))
+    first = torch.full((50, 1, 2, 2), 1.0, requires_grad=True)
+    out = pool.exchange(first)
+    assert torch.equal(out, first.detach()) and not out.requires_grad  # filling: returned as is
+    new = (torch.arange(1000.0) + 2).view(-1, 1, 1, 1).expand(-1, 1, 2, 2)
+    out = pool.exchange(new)
+    from_pool = int((out == 1.0).all(dim=(1, 2, 3)).sum())
+    assert 0 < from_pool <= 50  # no stored fake is handed out twice
+    swapped = (out != new).all(dim=(1, 2, 3))
+    assert 400 < int(swapped.sum()) < 600  # each fake swapped with probability 1/2
+    values = out[swapped][:, 0, 0, 0]
+    values = values[values != 1.0]  # fakes of this batch, handed on at most once each
+    assert len(values.unique()) == len(values)
+    assert pool.filled.item() == 50
+    empty = ReplayPool(0, (1, 2, 2))
+    assert torch.equal(empty.exchange(new[:4]), new[:4])
+
+
+def test_digit_tasks_pair_and_unpair_as_documented():
+    edges = DigitsEdges().load(DataRequest(kinds=(DataKind.PAIRED_IMAGES,)))
+    n = len(edges.train["b"])
+    assert edges.train["a"].shape == (n, 1, 32, 32) and len(edges.test["a"]) > 300
+    assert edges.train["a"].min() >= -1 and edges.train["a"].max() <= 1
+    styles = DigitsStyles().load(DataRequest(kinds=(DataKind.UNPAIRED_IMAGES,)))
+    assert styles.independent and len(styles) == n // 2
+    assert torch.equal(styles.test["b"], restyle(styles.test["a"]))  # pairing kept for eval
+    restyled_a = {x.numpy().tobytes() for x in restyle(styles.train["a"])}
+    assert not any(x.numpy().tobytes() in restyled_a for x in styles.train["b"])  # none in train
+
+
+def save(path, size=(16, 16), color=0):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    Image.new("L", size, color).save(path)
+
+
+def paired(tmp_path):
+    return PairedFolder().load(
+        DataRequest(kinds=(DataKind.PAIRED_IMAGES,), argument=str(tmp_path), image_size=16)
+    )
+
+
+def test_paired_folders_load_and_validate(tmp_path):
+    for name in ("x", "y"):
+        save(tmp_path / "A" / f"{name}.png")
+        save(tmp_path / "B" / f"{name}.jpg", color=255)
+    data = paired(tmp_path)
+    assert data.train["a"].shape == (2, 1, 16, 16) and (data.train["b"] == 1).all()
+    save(tmp_path / "A" / "z.png")
+    with pytest.raises(DataError, match="1 only in A/ \\(first: z\\)"):
+        paired(tmp_path)
+    save(tmp_path / "B" / "z.png", size=(16, 8))
+    with pytest.raises(DataError, match="z is 16x16 in A/ but 16x8 in B/"):
+        paired(tmp_path)
+
+
+def test_side_by_side_pairs_split_and_validate(tmp_path):
+    image = Image.new("L", (32, 16), 0)
+    image.paste(255, (16, 0, 32, 16))
+    image.save(tmp_path / "p.png")
+    data = paired(tmp_path)
+    assert (data.train["a"] == -1).all() and (data.train["b"] == 1).all()
+    save(tmp_path / "square.png")
+    with pytest.raises(DataError, match="twice as wide"):
+        paired(tmp_path)
+
+
+def test_folder_errors_name_the_problem(tmp_path):
+    (tmp_path / "A").mkdir()
+    with pytest.raises(DataError, match="no B/ folder"):
+        paired(tmp_path)
+    (tmp_path / "B").mkdir()
+    with pytest.raises(DataError, match="no images"):
+        paired(tmp_path)
+    request = DataRequest(kinds=(DataKind.UNPAIRED_IMAGES,), argument=str(tmp_path / "u"))
+    with pytest.raises(DataError, match="does not exist"):
+        UnpairedFolder().load(request)
+    save(tmp_path / "u" / "trainA" / "a.png")
+    with pytest.raises(DataError, match="no trainB/"):
+        UnpairedFolder().load(request)
+    (tmp_path / "u" / "trainB").mkdir()
+    with pytest.raises(DataError, match="no images"):
+        UnpairedFolder().load(request)
+
+
+def test_pix2pix_l1_alone_leaves_the_discriminator_untouched(tmp_path):
+    def run(steps):
+        folder = ganzoo.train(
+            "pix2pix", steps=steps, adversarial=False, out=tmp_path / str(steps), **QUIET, **SMALL
+        )
+        return ganzoo.load(folder, device="cpu").networks
+
+    one, three = run(1), run(3)
+    for key, value in one["discriminator"].state_dict().items():
+        assert torch.equal(value, three["discriminator"].state_dict()[key]), key
+    weights = one["generator"].state_dict()
+    assert any(not torch.equal(v, three["generator"].state_dict()[k]) for k, v in weights.items())
+
+
+def test_cyclegan_translates_both_ways_and_checks_direction(tmp_path):
+    run = ganzoo.train("cyclegan", steps=1, res_blocks=1, out=tmp_path / "c", **QUIET, **SMALL)
+    model = ganzoo.load(run, device="cpu")
+    x = torch.zeros(2, 1, 32, 32)
+    assert model.translate(x, "AtoB").shape == model.translate(x, "BtoA").shape == (2, 1, 32, 32)
+    assert not torch.equal(model.translate(x, "AtoB"), model.translate(x, "BtoA"))
+    with pytest.raises(ConfigError, match="inputs of shape"):
+        model.translate(torch.zeros(2, 3, 32, 32))
+
+
+def test_zoo_translate_writes_one_png_per_input(tmp_path):
+    run = ganzoo.train("pix2pix", steps=1, out=tmp_path / "p", **QUIET, **SMALL)
+    for name in ("one", "two"):
+        save(tmp_path / "in" / f"{name}.png", size=(20, 20))
+    done = run_zoo(
+        "translate", str(run), "--input", str(tmp_path / "in"), "-o", str(tmp_path / "o")
+    )
+    assert done.returncode == 0, done.stderr
+    written = sorted(p.name for p in (tmp_path / "o").iterdir())
+    assert written == ["one.png", "two.png"]
+    assert Image.open(tmp_path / "o" / "one.png").size == (32, 32)
+    wrong = run_zoo("translate", str(run), "--input", str(tmp_path / "in"), "--direction", "BtoA")
+    assert wrong.returncode == 2 and wrong.stderr.count("\n") == 1 and "AtoB" in wrong.stderr
