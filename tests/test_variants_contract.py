@@ -29,9 +29,13 @@ FAST = {
 }
 
 
+def quick(variant_id: str) -> dict:
+    return variant_class(variant_id).quick_settings
+
+
 def build(variant_id: str, seed: int = 0):
     cls = variant_class(variant_id)
-    config = build_config(cls, {})
+    config = build_config(cls, cls.quick_settings)
     torch.manual_seed(seed)
     data = load_data(cls.default_data, cls, config, seed)
     variant = cls(config, data.info, Runtime(torch.device("cpu")))
@@ -52,7 +56,7 @@ def assert_same_weights(a, b):
 
 @pytest.mark.parametrize("variant_id", VARIANTS)
 def test_one_train_step_gives_finite_losses(variant_id, tmp_path):
-    run = ganzoo.train(variant_id, steps=2, out=tmp_path / "run", **FAST)
+    run = ganzoo.train(variant_id, steps=2, out=tmp_path / "run", **FAST, **quick(variant_id))
     lines = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
     assert [line["step"] for line in lines] == [1, 2]
     losses = {k: v for k, v in lines[-1].items() if k.endswith("loss")}
@@ -76,15 +80,17 @@ def test_save_load_round_trip_gives_identical_samples(variant_id, tmp_path):
 
 @pytest.mark.parametrize("variant_id", VARIANTS)
 def test_same_seed_same_weights(variant_id, tmp_path):
-    a = ganzoo.train(variant_id, steps=3, out=tmp_path / "a", seed=5, **FAST)
-    b = ganzoo.train(variant_id, steps=3, out=tmp_path / "b", seed=5, **FAST)
+    a = ganzoo.train(variant_id, steps=3, out=tmp_path / "a", seed=5, **FAST, **quick(variant_id))
+    b = ganzoo.train(variant_id, steps=3, out=tmp_path / "b", seed=5, **FAST, **quick(variant_id))
     assert_same_weights(weights(a), weights(b))
 
 
 @pytest.mark.parametrize("variant_id", VARIANTS)
 def test_resume_equals_straight_run(variant_id, tmp_path):
-    straight = ganzoo.train(variant_id, steps=6, out=tmp_path / "straight", **FAST)
-    half = ganzoo.train(variant_id, steps=3, out=tmp_path / "resumed", **FAST)
+    straight = ganzoo.train(
+        variant_id, steps=6, out=tmp_path / "straight", **FAST, **quick(variant_id)
+    )
+    half = ganzoo.train(variant_id, steps=3, out=tmp_path / "resumed", **FAST, **quick(variant_id))
     from ganzoo.engine.trainer import TrainOptions, train
 
     train(

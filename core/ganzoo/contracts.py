@@ -249,6 +249,9 @@ class Variant(ABC):
     sample_network: ClassVar[str] = "generator"
     conditional: ClassVar[bool] = False
     """True when `generate` takes class labels (grids then show one row per class)."""
+    quick_settings: ClassVar[dict[str, Any]] = {}
+    """Config values that make a step cheap (smaller networks); the contract tests, which run
+    for every registered variant on a CPU, use them."""
 
     def __init__(self, config: VariantConfig, data: DataInfo, runtime: Runtime):
         self.config = config

@@ -40,14 +40,14 @@ class CycleGANConfig(VariantConfig):
     norm: Norm = Field("instance", description="normalisation in generators and critics")
     lr: float = Field(2e-4, gt=0, description="Adam learning rate at the start")
     betas: tuple[float, float] = Field((0.5, 0.999), description="Adam betas")
-    decay: float = Field(
-        0.5, ge=0, le=1, description="share of the run over which the rate decays to 0"
-    )
+    decay_start: int = Field(1000, ge=0, description="step after which the rate decays")
+    decay_steps: int = Field(1000, ge=1, description="steps over which it decays to 0")
 
 
 class CycleGAN(Translator):
     id = "cyclegan"
     Config: ClassVar[type[CycleGANConfig]] = CycleGANConfig
+    quick_settings: ClassVar[dict] = {"width": 16, "res_blocks": 1}
     data_kinds = (DataKind.UNPAIRED_IMAGES,)
     default_data = "digits-styles"
     sample_network = "generator_ab"
@@ -90,11 +90,9 @@ class CycleGAN(Translator):
         }
 
     def learning_rate(self, step: int) -> float:
-        total = self.runtime.total_steps
-        start = total * (1 - self.config.decay)
-        if not total or step < start:
-            return self.config.lr
-        return self.config.lr * max(0.0, 1 - (step - start) / max(total - start, 1))
+        """Set by the config, not by --steps, so a resumed run follows the same schedule."""
+        c = self.config
+        return c.lr * min(1.0, max(0.0, 1 - (step - c.decay_start) / c.decay_steps))
 
     def train_step(self, next_batch: NextBatch, step: int) -> dict[str, Tensor]:
         c, gan = self.config, LeastSquares()

@@ -44,6 +44,7 @@ class Pix2PixConfig(VariantConfig):
 class Pix2Pix(Translator):
     id = "patchgan"
     Config: ClassVar[type[Pix2PixConfig]] = Pix2PixConfig
+    quick_settings: ClassVar[dict] = {"width": 16}
     data_kinds = (DataKind.PAIRED_IMAGES,)
     default_data = "digits-edges"
     config: Pix2PixConfig
