@@ -17,6 +17,7 @@ from conftest import ROOT
         (["acgan_digits.py", "--smoke", "--figure", "{tmp}/samples.png"], "| acgan-tac |"),
         (["modes.py", "--smoke", "--figures", "{tmp}"], "| otgan (this run) |"),
         (["stacked_digits.py", "--smoke"], "| improved-gan |"),
+        (["translation_digits.py", "--smoke"], "| BtoA |"),
     ],
 )
 def test_benchmark_smoke(script, expected, tmp_path):

@@ -1,0 +1,151 @@
+"""pix2pix on `digits-edges` and CycleGAN on `digits-styles`, 3 seeds (issue 8's ordering checks).
+
+    python benchmarks/translation_digits.py                    # both tasks, 3 seeds
+    python benchmarks/translation_digits.py --task pix2pix     # or --task cyclegan
+    python benchmarks/translation_digits.py --smoke            # seconds; checks the harness
+
+pix2pix: L1 + cGAN, L1 alone, cGAN alone, and L1 + cGAN over PatchGAN depths 0-3 (patches of
+1, 16, 34 and 70 px on 32-px images; 34 and 70 both cover the whole image). Each model
+translates the 359 held-out edge maps; scores: domain-feature FID of the outputs against the
+real held-out digits, and how often the digits classifier (trained on real digits only) reads
+the intended digit. CycleGAN: for each direction, how often a digits classifier trained on real
+images of the target style reads the source label, how often a style classifier (real A vs real
+B) says "target style", and the mean cycle L1 (images in [-1, 1]) on the held-out digits.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import tempfile
+from pathlib import Path
+
+import torch
+
+import ganzoo
+from ganzoo.contracts import DataInfo, DataKind, DataRequest, TensorData
+from ganzoo.data.digit_tasks import DigitsEdges, DigitsStyles, restyle
+from ganzoo.metrics import frechet_distance
+from ganzoo.metrics.classifier import train_domain_classifier
+
+PIX2PIX = {
+    "L1 + cGAN": {},
+    "L1 alone": {"adversarial": False},
+    "cGAN alone": {"l1_weight": 0.0},
+    "patch 1 px (PixelGAN)": {"d_layers": 0},
+    "patch 16 px": {"d_layers": 1},
+    "patch 34 px (whole image)": {"d_layers": 2},
+}
+
+
+def classifier(images: torch.Tensor, labels: torch.Tensor, classes: int, epochs: int):
+    info = DataInfo(
+        spec="bench",
+        kind=DataKind.LABELLED_IMAGES,
+        shape=tuple(images.shape[1:]),
+        num_classes=classes,
+    )
+    return train_domain_classifier(TensorData(train={"x": images, "y": labels}, info=info), epochs)
+
+
+def train(variant: str, seed: int, folder: Path, steps: int, batch: int, settings: dict):
+    run = ganzoo.train(
+        variant,
+        steps=steps,
+        seed=seed,
+        batch_size=batch,
+        out=folder / f"{variant}-{seed}-{abs(hash(str(settings)))}",
+        device="cpu",
+        progress=False,
+        sample_every=0,
+        checkpoint_every=0,
+        log_every=steps,
+        **settings,
+    )
+    return ganzoo.load(run, device="cpu")
+
+
+def pix2pix(args, folder: Path) -> None:
+    data = DigitsEdges().load(DataRequest(kinds=(DataKind.PAIRED_IMAGES,)))
+    digits = classifier(data.train["b"], data.train["y"], 10, args.epochs)
+    real_features, _ = digits.embed(data.test["b"])
+    rows = {name: [] for name in PIX2PIX}
+    for seed in args.seeds:
+        for name, settings in PIX2PIX.items():
+            model = train("patchgan", seed, folder, args.steps, args.batch, args.net | settings)
+            outputs = torch.cat([model.translate(a) for a in data.test["a"].split(256)])
+            features, probs = digits.embed(outputs)
+            accuracy = float((probs.argmax(1) == data.test["y"]).float().mean())
+            rows[name].append((frechet_distance(real_features, features), accuracy))
+    print("| pix2pix on digits-edges | FID (domain features) | digit read correctly |")
+    print("|---|---|---|")
+    for name, values in rows.items():
+        print(f"| {name} | {spread([v[0] for v in values])} | {spread([v[1] for v in values])} |")
+
+
+def cyclegan(args, folder: Path) -> None:
+    data = DigitsStyles().load(DataRequest(kinds=(DataKind.UNPAIRED_IMAGES,)))
+    train_digits = DigitsEdges().load(DataRequest(kinds=(DataKind.PAIRED_IMAGES,))).train
+    x, y = train_digits["b"], train_digits["y"]
+    readers = {
+        "A": classifier(x, y, 10, args.epochs),
+        "B": classifier(restyle(x), y, 10, args.epochs),
+    }
+    style = classifier(
+        torch.cat([x, restyle(x)]),
+        torch.cat([torch.zeros(len(x)), torch.ones(len(x))]).long(),
+        2,
+        args.epochs,
+    )
+    rows = {"AtoB": [], "BtoA": []}
+    for seed in args.seeds:
+        model = train("cyclegan", seed, folder, args.steps, args.batch, args.net)
+        for direction, source, target, target_style in (
+            ("AtoB", data.test["a"], "B", 1),
+            ("BtoA", data.test["b"], "A", 0),
+        ):
+            back = "BtoA" if direction == "AtoB" else "AtoB"
+            out = model.translate(source, direction)
+            label = float(
+                (readers[target].embed(out)[1].argmax(1) == data.test["y"]).float().mean()
+            )
+            styled = float((style.embed(out)[1].argmax(1) == target_style).float().mean())
+            cycle = float((model.translate(out, back) - source).abs().mean())
+            rows[direction].append((label, styled, cycle))
+    print("| CycleGAN on digits-styles | label kept | in target style | cycle L1 |")
+    print("|---|---|---|---|")
+    for direction, values in rows.items():
+        cells = [spread([v[i] for v in values]) for i in range(3)]
+        print(f"| {direction} | " + " | ".join(cells) + " |")
+
+
+def spread(values: list[float]) -> str:
+    deviation = statistics.stdev(values) if len(values) > 1 else 0.0
+    return f"{statistics.mean(values):.3f} ± {deviation:.3f}"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--task", choices=["pix2pix", "cyclegan", "both"], default="both")
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    parser.add_argument("--steps", type=int, default=2000)
+    parser.add_argument("--width", type=int, default=32, help="base width of every network")
+    parser.add_argument("--smoke", action="store_true", help="tiny run that checks the harness")
+    args = parser.parse_args()
+    args.batch, args.epochs, args.net = 32, 15, {"width": args.width}
+    if args.smoke:
+        args.seeds, args.steps, args.batch, args.epochs = [0], 1, 4, 1
+        args.net = {"width": 8}
+    print(f"seeds {args.seeds}, {args.steps} steps, batch {args.batch}, settings {args.net}")
+    with tempfile.TemporaryDirectory() as folder:
+        if args.task in ("pix2pix", "both"):
+            pix2pix(args, Path(folder))
+        if args.task in ("cyclegan", "both"):
+            if args.smoke:
+                args.net = args.net | {"res_blocks": 1}
+            cyclegan(args, Path(folder))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
