@@ -77,6 +77,8 @@ def run_one(job: dict) -> dict:
 
 
 def summary(values: list[float]) -> str:
+    if not values:
+        return "—"
     mean = statistics.mean(values)
     spread = statistics.stdev(values) if len(values) > 1 else 0.0
     return f"{mean:.2f} ± {spread:.2f}"
@@ -161,7 +163,22 @@ def main() -> int:
     parser.add_argument("--json", type=Path, help="write every run's figures here (JSON lines)")
     parser.add_argument("--figures", type=Path, help="write one PNG per method into this folder")
     parser.add_argument("--smoke", action="store_true", help="tiny run that checks the harness")
+    parser.add_argument(
+        "--report", type=Path, help="print the table of a --json file (finished runs) and exit"
+    )
     args = parser.parse_args()
+    if args.report:
+        rows = [json.loads(line) for line in args.report.read_text().splitlines() if line]
+        methods = list(dict.fromkeys(r["method"] for r in rows))
+        mixtures = [m for m in MIXTURES if any(r["data"] == m for r in rows)]
+        for method in methods:
+            for mixture in mixtures:
+                seeds = sorted(
+                    r["seed"] for r in rows if (r["method"], r["data"]) == (method, mixture)
+                )
+                print(f"{method} on {mixture}: seeds {seeds}")
+        print(table(rows, methods, mixtures))
+        return 0
     if args.smoke:
         args.seeds, args.steps, args.batch_size = 1, 20, 32
     methods, mixtures = args.methods.split(","), args.data.split(",")
