@@ -23,7 +23,7 @@ from ganzoo.contracts import DataKind, DataRequest
 from ganzoo.data.digits import Digits
 from ganzoo.data.stacked import MODES, StackedDigits, triple_labels
 from ganzoo.metrics import class_coverage
-from ganzoo.metrics.classifier import domain_classifier
+from ganzoo.metrics.classifier import domain_classifier, train_domain_classifier
 
 MODELS = ("dcgan", "improved-gan")
 
@@ -45,7 +45,10 @@ def main() -> int:
     if args.smoke:
         args.seeds, args.steps, args.samples = [0], 2, 200
     request = DataRequest(kinds=(DataKind.LABELLED_IMAGES,), image_size=16, channels=1)
-    classifier = domain_classifier(Digits().load(request))
+    digits = Digits().load(request)
+    classifier = (
+        train_domain_classifier(digits, epochs=1) if args.smoke else domain_classifier(digits)
+    )
     stacked = StackedDigits().load(DataRequest(kinds=(DataKind.IMAGES,), image_size=16))
     real = count_modes(stacked.train["x"][: args.samples], classifier)
     results: dict[str, list] = {model: [] for model in MODELS}

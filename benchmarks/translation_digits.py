@@ -67,6 +67,7 @@ def train(variant: str, seed: int, folder: Path, steps: int, batch: int, setting
 
 def pix2pix(args, folder: Path) -> None:
     data = DigitsEdges().load(DataRequest(kinds=(DataKind.PAIRED_IMAGES,)))
+    data.test = {k: v[: args.limit] for k, v in data.test.items()}
     digits = classifier(data.train["b"], data.train["y"], 10, args.epochs)
     real_features, _ = digits.embed(data.test["b"])
     rows = {name: [] for name in PIX2PIX}
@@ -85,8 +86,10 @@ def pix2pix(args, folder: Path) -> None:
 
 def cyclegan(args, folder: Path) -> None:
     data = DigitsStyles().load(DataRequest(kinds=(DataKind.UNPAIRED_IMAGES,)))
+    data.test = {k: v[: args.limit] for k, v in data.test.items()}
     train_digits = DigitsEdges().load(DataRequest(kinds=(DataKind.PAIRED_IMAGES,))).train
-    x, y = train_digits["b"], train_digits["y"]
+    cap = args.limit * 4 if args.limit else None
+    x, y = train_digits["b"][:cap], train_digits["y"][:cap]
     readers = {
         "A": classifier(x, y, 10, args.epochs),
         "B": classifier(restyle(x), y, 10, args.epochs),
@@ -132,9 +135,9 @@ def main() -> int:
     parser.add_argument("--width", type=int, default=32, help="base width of every network")
     parser.add_argument("--smoke", action="store_true", help="tiny run that checks the harness")
     args = parser.parse_args()
-    args.batch, args.epochs, args.net = 32, 15, {"width": args.width}
+    args.batch, args.epochs, args.net, args.limit = 32, 15, {"width": args.width}, None
     if args.smoke:
-        args.seeds, args.steps, args.batch, args.epochs = [0], 1, 4, 1
+        args.seeds, args.steps, args.batch, args.epochs, args.limit = [0], 1, 4, 1, 64
         args.net = {"width": 8}
     print(f"seeds {args.seeds}, {args.steps} steps, batch {args.batch}, settings {args.net}")
     with tempfile.TemporaryDirectory() as folder:
