@@ -294,12 +294,24 @@ class Variant(ABC):
     ) -> Tensor:
         """n samples from `generator` (the live one or its EMA), in data space."""
 
-    def extra_state(self) -> dict[str, Tensor]:
-        """Tensors besides networks and optimizers that a checkpoint must keep (buffers...)."""
+    def state_modules(self) -> dict[str, nn.Module]:
+        """Modules besides networks and optimizers whose buffers a checkpoint must keep (replay
+        pools, running averages), by name; `extra_state` saves them under `name.`."""
         return {}
 
+    def extra_state(self) -> dict[str, Tensor]:
+        return {
+            f"{name}.{key}": value
+            for name, module in self.state_modules().items()
+            for key, value in module.state_dict().items()
+        }
+
     def load_extra_state(self, state: dict[str, Tensor]) -> None:
-        del state
+        for name, module in self.state_modules().items():
+            prefix = f"{name}."
+            module.load_state_dict(
+                {k.removeprefix(prefix): v for k, v in state.items() if k.startswith(prefix)}
+            )
 
     @torch.no_grad()
     def sample(self, n: int, labels: Tensor | None = None, seed: int | None = None) -> Tensor:

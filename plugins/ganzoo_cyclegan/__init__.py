@@ -135,19 +135,8 @@ class CycleGAN(Translator):
             "identity": identity.detach(),
         }
 
-    def extra_state(self) -> dict[str, Tensor]:
-        return {
-            f"pool_{side}.{k}": v
-            for side, pool in self.pools.items()
-            for k, v in pool.state_dict().items()
-        }
-
-    def load_extra_state(self, state: dict[str, Tensor]) -> None:
-        for side, pool in self.pools.items():
-            prefix = f"pool_{side}."
-            pool.load_state_dict(
-                {k.removeprefix(prefix): v for k, v in state.items() if k.startswith(prefix)}
-            )
+    def state_modules(self) -> dict[str, nn.Module]:
+        return {f"pool_{side}": pool for side, pool in self.pools.items()}
 
 
 @hookimpl

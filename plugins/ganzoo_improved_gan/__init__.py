@@ -140,20 +140,9 @@ class ImprovedGAN(AdversarialGAN):
                 average.update(self.networks[name])
         return {"d_loss": d_loss.detach(), "g_loss": g_loss.detach()}
 
-    def extra_state(self) -> dict[str, Tensor]:
-        state = super().extra_state()
-        if self.config.historical_averaging:
-            for name, average in self.history.items():
-                state |= {f"history.{name}.{k}": v for k, v in average.state_dict().items()}
-        return state
-
-    def load_extra_state(self, state: dict[str, Tensor]) -> None:
-        super().load_extra_state({k: v for k, v in state.items() if k.startswith("pool.")})
-        for name, average in getattr(self, "history", {}).items():
-            prefix = f"history.{name}."
-            average.load_state_dict(
-                {k.removeprefix(prefix): v for k, v in state.items() if k.startswith(prefix)}
-            )
+    def state_modules(self) -> dict[str, nn.Module]:
+        history = getattr(self, "history", {})
+        return super().state_modules() | {f"history.{k}": v for k, v in history.items()}
 
 
 @hookimpl

@@ -156,8 +156,5 @@ class AdversarialGAN(Variant):
         z = torch.randn(n, self.config.z_dim, device=self.device, generator=rng)
         return generator(z, labels.to(self.device))
 
-    def extra_state(self) -> dict[str, Tensor]:
-        return {f"pool.{k}": v for k, v in self.pool.state_dict().items()}
-
-    def load_extra_state(self, state: dict[str, Tensor]) -> None:
-        self.pool.load_state_dict({k.removeprefix("pool."): v for k, v in state.items()})
+    def state_modules(self) -> dict[str, nn.Module]:
+        return {"pool": self.pool}
