@@ -27,9 +27,9 @@ from ganzoo.contracts import Runtime
 from ganzoo.engine.batches import DeviceBatches
 from ganzoo.engine.devices import autocast_for, denormals_flushed, resolve_device
 from ganzoo.engine.distributed import ProcessGroup
-from ganzoo.engine.trainer import load_data, prepare_for_training
+from ganzoo.engine.trainer import prepare_for_training
 from ganzoo.nn.dcgan import DCGANDiscriminator, DCGANGenerator
-from ganzoo.variants import build_config, variant_class
+from ganzoo.variants import build_config, load_data, variant_class
 
 
 class ZooLoop:

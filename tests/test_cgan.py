@@ -2,8 +2,7 @@ import torch
 
 from ganzoo.contracts import Runtime
 from ganzoo.engine.batches import DeviceBatches
-from ganzoo.engine.trainer import load_data
-from ganzoo.variants import build_config, variant_class
+from ganzoo.variants import build_config, load_data, variant_class
 
 
 class Spy(torch.nn.Module):

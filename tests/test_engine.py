@@ -51,7 +51,7 @@ from pathlib import Path
 from ganzoo.contracts import Runtime
 from ganzoo.engine.batches import DeviceBatches
 from ganzoo.engine.checkpoint import save_checkpoint
-from ganzoo.engine.trainer import load_data
+from ganzoo.variants import load_data
 from ganzoo.variants import build_config, variant_class
 cls = variant_class("dcgan")
 config = build_config(cls, {"width": 64})

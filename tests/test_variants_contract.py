@@ -14,9 +14,8 @@ from ganzoo.contracts import Runtime
 from ganzoo.engine.batches import DeviceBatches
 from ganzoo.engine.runfolder import export, load_model
 from ganzoo.engine.tensorio import load_tensors
-from ganzoo.engine.trainer import load_data
 from ganzoo.plugins import PluginHost
-from ganzoo.variants import build_config, variant_class
+from ganzoo.variants import build_config, load_data, variant_class
 
 VARIANTS = PluginHost().ids("variant")
 FAST = {

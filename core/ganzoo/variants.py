@@ -10,7 +10,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from ganzoo.catalogue import load_catalogue
-from ganzoo.contracts import Variant, VariantConfig
+from ganzoo.contracts import TensorData, Variant, VariantConfig
 from ganzoo.errors import ConfigError, PluginError, UnknownNameError
 from ganzoo.plugins import host
 
@@ -117,3 +117,12 @@ def build_config(cls: type[Variant], values: dict[str, Any]) -> VariantConfig:
         raise ConfigError(
             f"{cls.id} config {where}={first.get('input')!r}: {first['msg']}"
         ) from None
+
+
+def load_data(spec: str, variant_cls: type[Variant], config: Any, seed: int) -> TensorData:
+    """The dataset named by `spec` (`name` or `name:argument`), as `variant_cls` asks for it."""
+    name, _, argument = spec.partition(":")
+    provider = host().get("dataset", name)
+    if provider.needs_argument and not argument:
+        raise ConfigError(f"dataset {name!r} needs an argument: --data {name}:...")
+    return provider.load(variant_cls.data_request(config, argument or None, seed))

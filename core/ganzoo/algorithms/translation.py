@@ -11,7 +11,7 @@ from typing import ClassVar, Literal
 import torch
 from torch import Tensor, nn
 
-from ganzoo.contracts import TensorData, Variant
+from ganzoo.contracts import Variant
 from ganzoo.errors import ConfigError
 
 Direction = Literal["AtoB", "BtoA"]
@@ -54,13 +54,9 @@ class Translator(Variant):
 
     def example_inputs(self) -> dict[str, Tensor]:
         if self._inputs is None:
-            from ganzoo.plugins import host
+            from ganzoo.variants import load_data
 
-            name, _, argument = self.data.spec.partition(":")
-            provider = host().get("dataset", name)
-            data: TensorData = provider.load(
-                self.data_request(self.config, argument or None, seed=0)
-            )
+            data = load_data(self.data.spec, type(self), self.config, seed=0)
             split = data.test or data.train
             self._inputs = {"AtoB": split["a"], "BtoA": split["b"]}
         return self._inputs

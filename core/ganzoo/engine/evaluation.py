@@ -132,7 +132,7 @@ def append_to_card(run_dir: Path, report: EvalReport) -> None:
 
 
 def load_eval_data(run_dir: Path, model: Variant, spec: str | None) -> TensorData:
-    from ganzoo.engine.trainer import load_data
+    from ganzoo.variants import load_data
 
     spec = spec or read_config(run_dir)["data"]["spec"]
     return load_data(spec, type(model), model.config, seed=0)

@@ -13,7 +13,7 @@ from typing import Any
 import torch
 from pydantic import BaseModel, ConfigDict, Field
 
-from ganzoo.contracts import Runtime, TensorData, Variant
+from ganzoo.contracts import Runtime, Variant
 from ganzoo.engine import distributed
 from ganzoo.engine.batches import DeviceBatches
 from ganzoo.engine.checkpoint import latest_checkpoint, restore_checkpoint, save_checkpoint
@@ -29,6 +29,7 @@ from ganzoo.engine.pictures import save_samples_picture
 from ganzoo.engine.reporting import Reporter, truncate_metrics
 from ganzoo.engine.runfolder import export, load_weights, read_config
 from ganzoo.errors import ConfigError, TrainingDiverged, ZooError
+from ganzoo.variants import load_data
 
 
 class TrainOptions(BaseModel):
@@ -59,16 +60,6 @@ class TrainOptions(BaseModel):
     def saved(self) -> dict[str, Any]:
         """The options a resumed run must keep (the data order and the model depend on them)."""
         return self.model_dump(mode="json", include={"data", "batch_size", "seed", "ema", "steps"})
-
-
-def load_data(spec: str, variant_cls: type[Variant], config: Any, seed: int) -> TensorData:
-    from ganzoo.plugins import host
-
-    name, _, argument = spec.partition(":")
-    provider = host().get("dataset", name)
-    if provider.needs_argument and not argument:
-        raise ZooError(f"dataset {name!r} needs an argument: --data {name}:...")
-    return provider.load(variant_cls.data_request(config, argument or None, seed))
 
 
 class _StopFlag:
