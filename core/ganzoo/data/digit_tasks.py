@@ -49,6 +49,17 @@ def _digits(request: DataRequest, provider_id: str) -> tuple[Tensor, Tensor, Ten
     return images[train], labels[train], images[test], labels[test]
 
 
+def digit_task_info(spec: str, kind: DataKind, images: Tensor, domains: list[str]) -> DataInfo:
+    return DataInfo(
+        spec=spec,
+        kind=kind,
+        shape=tuple(images.shape[1:]),
+        num_classes=10,
+        class_names=tuple(str(d) for d in range(10)),
+        extra={"domains": domains},
+    )
+
+
 class DigitsEdges(DatasetProvider):
     id = "digits-edges"
     description = "paired: edge map of a digit (A) -> the digit (B), 32 px by default"
@@ -57,14 +68,7 @@ class DigitsEdges(DatasetProvider):
     def load(self, request: DataRequest) -> TensorData:
         kind = choose_kind(self.id, self.kinds, request)
         train_x, train_y, test_x, test_y = _digits(request, self.id)
-        info = DataInfo(
-            spec=self.id,
-            kind=kind,
-            shape=tuple(train_x.shape[1:]),
-            num_classes=10,
-            class_names=tuple(str(d) for d in range(10)),
-            extra={"domains": ["edges", "digits"]},
-        )
+        info = digit_task_info(self.id, kind, train_x, ["edges", "digits"])
         return TensorData(
             train={"a": edge_map(train_x), "b": train_x, "y": train_y},
             test={"a": edge_map(test_x), "b": test_x, "y": test_y},
@@ -81,14 +85,7 @@ class DigitsStyles(DatasetProvider):
         kind = choose_kind(self.id, self.kinds, request)
         train_x, _, test_x, test_y = _digits(request, self.id)
         half = len(train_x) // 2
-        info = DataInfo(
-            spec=self.id,
-            kind=kind,
-            shape=tuple(train_x.shape[1:]),
-            num_classes=10,
-            class_names=tuple(str(d) for d in range(10)),
-            extra={"domains": ["digits", "bold-inverted"]},
-        )
+        info = digit_task_info(self.id, kind, train_x, ["digits", "bold-inverted"])
         return TensorData(
             train={"a": train_x[:half], "b": restyle(train_x[half : 2 * half])},
             test={"a": test_x, "b": restyle(test_x), "y": test_y},

@@ -82,6 +82,13 @@ def split_side_by_side(path: Path, size: int) -> tuple[np.ndarray, np.ndarray]:
     return out[0], out[1]
 
 
+def folder_argument(provider_id: str, request: DataRequest) -> Path:
+    root = Path(request.argument or "").expanduser()
+    if not root.is_dir():
+        raise DataError(f"{provider_id}: {root} does not exist or is not a folder")
+    return root
+
+
 class PairedFolder(DatasetProvider):
     id = "paired"
     description = "paired:PATH, A/ and B/ with matching names, or side-by-side A|B images"
@@ -90,9 +97,7 @@ class PairedFolder(DatasetProvider):
 
     def load(self, request: DataRequest) -> TensorData:
         kind = choose_kind(self.id, self.kinds, request)
-        root = Path(request.argument or "").expanduser()
-        if not root.is_dir():
-            raise DataError(f"paired: {root} does not exist or is not a folder")
+        root = folder_argument(self.id, request)
         size = request.image_size or 32
         if (root / "A").exists() or (root / "B").exists():
             a, b = self._from_two_folders(root, size)
@@ -145,9 +150,7 @@ class UnpairedFolder(DatasetProvider):
 
     def load(self, request: DataRequest) -> TensorData:
         kind = choose_kind(self.id, self.kinds, request)
-        root = Path(request.argument or "").expanduser()
-        if not root.is_dir():
-            raise DataError(f"unpaired: {root} does not exist or is not a folder")
+        root = folder_argument(self.id, request)
         size = request.image_size or 32
         sides = {}
         for side in ("trainA", "trainB"):
