@@ -178,3 +178,28 @@ def test_zoo_translate_writes_one_png_per_input(tmp_path):
     assert Image.open(tmp_path / "o" / "one.png").size == (32, 32)
     wrong = run_zoo("translate", str(run), "--input", str(tmp_path / "in"), "--direction", "BtoA")
     assert wrong.returncode == 2 and wrong.stderr.count("\n") == 1 and "AtoB" in wrong.stderr
+
+
+def test_image_pool_equals_taking_fakes_one_at_a_time():
+    def sequential(pool_items, fakes, swaps, slots):
+        items, out = pool_items.clone(), fakes.clone()
+        for i, (swap, slot) in enumerate(zip(swaps, slots, strict=True)):
+            if swap:
+                out[i], items[slot] = items[slot].clone(), fakes[i]
+        return out, items
+
+    pool = ReplayPool(5, (1,))
+    pool.exchange(torch.arange(5.0).view(5, 1) - 10)  # full
+    fakes = torch.arange(40.0).view(40, 1)
+    before = pool.items.clone()
+    torch.manual_seed(7)
+    swaps = (torch.rand(40) < 0.5).tolist()
+    slots = torch.randint(5, (sum(swaps),)).tolist()
+    torch.manual_seed(7)
+    out = pool.exchange(fakes)
+    slot_per_fake = iter(slots)
+    expected_out, expected_items = sequential(
+        before, fakes, swaps, [next(slot_per_fake) if s else 0 for s in swaps]
+    )
+    assert torch.equal(out, expected_out)
+    assert torch.equal(pool.items, expected_items)

@@ -33,13 +33,21 @@ class ReplayPool(nn.Module):
         if free:
             self.items[filled : filled + free] = fakes[:free].to(self.items.dtype)
             self.filled += free
-        # One at a time, as CycleGAN's pool: a later fake may receive one stored moments ago,
-        # and no stored fake is handed out twice.
-        rest = range(free, n)
-        swaps = (torch.rand(len(rest)) < self.swap).tolist()
-        slots = torch.randint(self.capacity, (len(rest),)).tolist()
-        for i, swap, slot in zip(rest, swaps, slots, strict=True):
-            if swap:
-                out[i] = self.items[slot].to(out.dtype)
-                self.items[slot] = fakes[i].to(self.items.dtype)
+        # As CycleGAN's pool, which takes fakes one at a time: a fake swapped into a slot is
+        # what the next fake drawing that slot receives, so no stored fake is handed out twice.
+        # Done for the whole batch at once: group the swaps by slot, in batch order.
+        swap = torch.rand(n - free) < self.swap
+        positions = (swap.nonzero().squeeze(1) + free).to(fakes.device)
+        slots = torch.randint(self.capacity, (len(positions),)).to(fakes.device)
+        if len(positions):
+            order = torch.argsort(slots * n + positions)
+            slots, positions = slots[order], positions[order]
+            first = torch.ones_like(slots, dtype=torch.bool)
+            first[1:] = slots[1:] != slots[:-1]
+            last = torch.ones_like(first)
+            last[:-1] = first[1:]
+            previous = torch.cat([positions[:1], positions[:-1]])
+            keep = first.view(-1, *[1] * (fakes.dim() - 1))
+            out[positions] = torch.where(keep, self.items[slots].to(out.dtype), fakes[previous])
+            self.items[slots[last]] = fakes[positions[last]].to(self.items.dtype)
         return out
