@@ -71,9 +71,7 @@ def run_one(job: dict) -> dict:
         )
         samples = ganzoo.load(run, device="cpu").sample(2500, seed=1000 + job["seed"])
     result = mode_coverage(samples, centers, MIXTURES[job["data"]])._asdict()
-    return (
-        job | result | {"samples": samples.tolist() if job["seed"] == job["first_seed"] else None}
-    )
+    return job | result | {"samples": samples.tolist() if job["seed"] == 0 else None}
 
 
 def summary(values: list[float]) -> str:
@@ -191,7 +189,6 @@ def main() -> int:
             "method": method,
             "data": mixture,
             "seed": seed,
-            "first_seed": 0,
             "steps": args.steps,
             "batch_size": args.batch_size,
             "ema": args.ema,

@@ -45,7 +45,6 @@ class HistoricalAverage(nn.Module):
 
     def __init__(self, network: nn.Module):
         super().__init__()
-        self.names = [name for name, _ in network.named_parameters()]
         for i, p in enumerate(network.parameters()):
             self.register_buffer(f"mean{i}", p.detach().clone())
         self.register_buffer("count", torch.ones((), dtype=torch.long))

@@ -22,8 +22,7 @@ def stack(images: Tensor, labels: Tensor, n: int, generator: torch.Generator) ->
     """n random triples of `images` (N×1×H×W) as N×3×H×W, labelled 100·a + 10·b + c."""
     picks = torch.randint(len(images), (n, 3), generator=generator)
     stacked = images[picks].squeeze(2)
-    triple = labels[picks]
-    return {"x": stacked, "y": triple[:, 0] * 100 + triple[:, 1] * 10 + triple[:, 2]}
+    return {"x": stacked, "y": triple_labels(labels[picks])}
 
 
 def triple_labels(channel_labels: Tensor) -> Tensor:
