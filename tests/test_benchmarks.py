@@ -18,6 +18,7 @@ from conftest import ROOT
         (["modes.py", "--smoke", "--figures", "{tmp}"], "| otgan (this run) |"),
         (["stacked_digits.py", "--smoke"], "| improved-gan |"),
         (["translation_digits.py", "--smoke"], "| BtoA |"),
+        (["seqgan_oracle.py", "--smoke", "--out", "{tmp}"], "| SeqGAN |"),
     ],
 )
 def test_benchmark_smoke(script, expected, tmp_path):

@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from ganzoo.cli import cli
+from ganzoo.contracts import DataKind
 from ganzoo.errors import ConfigError
 
 
@@ -134,7 +135,11 @@ def train_command(
     if int(os.environ.get("RANK", "0")) == 0:
         click.echo(f"run folder: {run_dir}")
         click.echo(f"samples:    {run_dir / 'samples'}")
-        click.echo(f"next:       zoo sample {run_dir} -o grid.png   |   zoo plot {run_dir}")
+        from ganzoo.engine.runfolder import read_config
+
+        tokens = read_config(run_dir)["data"]["kind"] == DataKind.TOKENS.value
+        sample = f"zoo sample {run_dir}" + ("" if tokens else " -o grid.png")
+        click.echo(f"next:       {sample}   |   zoo plot {run_dir}")
 
 
 def _without_launch_options(argv: list[str]) -> list[str]:
@@ -175,9 +180,8 @@ def _options(model, **values):
     "-o",
     "--output",
     type=click.Path(path_type=Path),
-    default=Path("samples.png"),
-    show_default=True,
-    help="x.png (grid or scatter), x.npy, x.safetensors, or dir/.",
+    help="x.png (grid or scatter; the default, samples.png), x.npy, x.safetensors, dir/; "
+    "token models print decoded text, or write x.txt.",
 )
 def sample_command(source, count, labels, seed, device, output) -> None:
     """Draw samples from a run folder."""
@@ -189,7 +193,12 @@ def sample_command(source, count, labels, seed, device, output) -> None:
     samples = model.sample(
         len(label_tensor) if label_tensor is not None else count, labels=label_tensor, seed=seed
     )
-    written = write_samples(samples, output, model, nrow)
+    if output is None and model.data.kind == DataKind.TOKENS:
+        from ganzoo.data.text import decode
+
+        click.echo("\n".join(decode(samples, model.data)))
+        return
+    written = write_samples(samples, output or Path("samples.png"), model, nrow)
     click.echo(f"wrote {written}")
 
 

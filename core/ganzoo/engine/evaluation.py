@@ -19,7 +19,15 @@ DEFAULT_METRICS = {
     DataKind.POINTS: ["modes", "fid", "pr", "dc"],
     DataKind.IMAGES: ["fid", "kid", "pr", "dc", "is"],
     DataKind.LABELLED_IMAGES: ["fid", "kid", "pr", "dc", "is"],
+    DataKind.TOKENS: ["bleu", "self-bleu"],
 }
+
+
+def default_metrics(data: TensorData) -> list[str]:
+    names = DEFAULT_METRICS[data.info.kind]
+    if "oracle_seed" in data.info.extra:
+        return ["nll-oracle", *names]
+    return names
 
 
 @dataclass
@@ -55,6 +63,8 @@ def extract(
     real = _real_split(data)["x"]
     if data.info.kind == DataKind.POINTS:
         return EvalSet(real, real), EvalSet(samples, samples), "raw coordinates"
+    if data.info.kind == DataKind.TOKENS:
+        return EvalSet(real, real), EvalSet(samples, samples), "token ids"
     if features != "domain":
         raise ConfigError(
             f"--features {features}: only the domain classifier is available in this release"
@@ -70,6 +80,11 @@ def extract(
         EvalSet(samples, fake_features, fake_probs),
         name,
     )
+
+
+def as_evaluated(samples: torch.Tensor) -> torch.Tensor:
+    """Float32 for continuous samples (bf16 runs included); token ids stay integers."""
+    return samples.float() if samples.is_floating_point() else samples
 
 
 def metric_providers(names: list[str], kind: DataKind) -> list[Metric]:
@@ -99,12 +114,12 @@ def evaluate(
     features: str,
     seed: int = 0,
 ) -> EvalReport:
-    names = metrics or DEFAULT_METRICS[data.info.kind]
+    names = metrics or default_metrics(data)
     providers = metric_providers(names, data.info.kind)
     labels = None
     if model.conditional and data.info.num_classes:
         labels = torch.arange(n, device=model.device) % data.info.num_classes
-    samples = model.sample(n, labels=labels, seed=seed).float()
+    samples = as_evaluated(model.sample(n, labels=labels, seed=seed))
     real, fake, extractor = extract(data, samples, features)
     report = EvalReport(source, data.info.spec, n, len(real.samples), extractor)
     for provider in providers:

@@ -16,8 +16,9 @@ from ganzoo.errors import ConfigError
 PROVIDER_OF = {
     "fid": "fid", "kid": "kid", "precision": "pr", "recall": "pr", "density": "dc",
     "coverage": "dc", "is": "is", "modes": "modes", "high_quality": "modes", "reverse_kl": "modes",
+    "nll_oracle": "nll-oracle", "bleu2": "bleu", "bleu3": "bleu", "bleu4": "bleu", "bleu5": "bleu",
 }  # fmt: skip
-LOWER_IS_BETTER = {"fid", "kid", "reverse_kl"}
+LOWER_IS_BETTER = {"fid", "kid", "reverse_kl", "nll_oracle"}
 
 
 class EvalMonitor:
@@ -28,6 +29,11 @@ class EvalMonitor:
             )
         if metric in ("modes", "high_quality", "reverse_kl") and data.info.kind != DataKind.POINTS:
             raise ConfigError(f"--eval-metric {metric} needs data with known modes (ring8, grid25)")
+        if metric == "nll_oracle" and "oracle_seed" not in data.info.extra:
+            raise ConfigError("--eval-metric nll_oracle needs oracle data (--data oracle[...])")
+        from ganzoo.engine.evaluation import metric_providers
+
+        metric_providers([PROVIDER_OF[metric]], data.info.kind)  # applies to this data, or stop
         self.data = data
         self.metric = metric
         self.samples = samples
@@ -42,12 +48,12 @@ class EvalMonitor:
 
     def __call__(self, variant: Variant, step: int) -> tuple[dict[str, float], bool]:
         """Scores at this step, and whether they are the best so far."""
-        from ganzoo.engine.evaluation import evaluate_samples
+        from ganzoo.engine.evaluation import as_evaluated, evaluate_samples
 
         labels = None
         if variant.conditional and self.data.info.num_classes:
             labels = torch.arange(self.samples, device=variant.device) % self.data.info.num_classes
-        fake_samples = variant.sample(self.samples, labels=labels, seed=12345).float()
+        fake_samples = as_evaluated(variant.sample(self.samples, labels=labels, seed=12345))
         scores, real, fake = evaluate_samples(self.data, fake_samples, [PROVIDER_OF[self.metric]])
         values = {f"eval_{k}": v for group in scores.values() for k, v in group.items()}
         value = values[f"eval_{self.metric}"]
@@ -58,6 +64,8 @@ class EvalMonitor:
         return values, improved
 
     def _warn_on_collapse(self, step: int, real, fake) -> None:
+        if self.data.info.kind == DataKind.TOKENS:
+            return  # no feature space to measure spread in; self-BLEU reports diversity
         spread = float(torch.pdist(fake.features[:500].double()).mean())
         if self.reference_spread is None:
             self.reference_spread = float(torch.pdist(real.features[:500].double()).mean())

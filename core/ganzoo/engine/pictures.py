@@ -1,4 +1,5 @@
-"""Pictures people would rather look at than read: sample grids, 2-D scatter plots, curves."""
+"""Pictures people would rather look at than read: sample grids, 2-D scatter plots, curves;
+for token models, the samples decoded to text."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ from pathlib import Path
 import numpy as np
 import torch
 from torch import Tensor
+
+from ganzoo.contracts import DataKind
 
 
 def to_uint8(images: Tensor) -> np.ndarray:
@@ -81,7 +84,14 @@ def save_samples_picture(
     nrow: int | None = None,
     title: str = "",
 ) -> Path:
-    """A grid for images, a scatter over the data for points."""
+    """A grid for images, a scatter over the data for points, decoded lines for tokens."""
+    if info.kind == DataKind.TOKENS:
+        from ganzoo.data.text import decode
+
+        text_path = path.with_suffix(".txt")
+        text_path.parent.mkdir(parents=True, exist_ok=True)
+        text_path.write_text("\n".join(decode(samples, info)) + "\n", encoding="utf-8")
+        return text_path
     if samples.dim() == 2 and samples.shape[1] == 2:
         return save_scatter(samples, path, real, info.extra.get("centers"), title)
     return save_grid(samples, path, nrow)

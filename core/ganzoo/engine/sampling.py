@@ -1,4 +1,5 @@
-"""Writing samples the way people want them: a picture, a raw array, or one PNG per image."""
+"""Writing samples the way people want them: a picture, a raw array, one PNG per image, or
+decoded text."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from ganzoo.contracts import Variant
+from ganzoo.contracts import DataKind, Variant
+from ganzoo.data.text import decode
 from ganzoo.engine.pictures import save_grid, save_samples_picture
 from ganzoo.engine.tensorio import save_tensors
 from ganzoo.errors import ConfigError
@@ -38,9 +40,16 @@ def parse_labels(text: str | None, count: int, model: Variant) -> tuple[Tensor |
 
 
 def write_samples(samples: Tensor, output: Path, model: Variant, nrow: int | None) -> Path:
+    tokens = model.data.kind == DataKind.TOKENS
     suffix = output.suffix.lower()
+    if tokens and suffix == ".txt":
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text("\n".join(decode(samples, model.data)) + "\n", encoding="utf-8")
+        return output
     if str(output).endswith(("/", "\\")) or output.is_dir() or not suffix:
         if samples.dim() != 4:
+            if tokens:
+                raise ConfigError("token samples go to x.txt, x.npy, or standard output (no -o)")
             raise ConfigError("one PNG per sample needs image samples; use -o x.npy for points")
         output.mkdir(parents=True, exist_ok=True)
         for index, image in enumerate(samples):
@@ -57,4 +66,6 @@ def write_samples(samples: Tensor, output: Path, model: Variant, nrow: int | Non
     if suffix == ".safetensors":
         save_tensors(output, {"samples": samples})
         return output
-    raise ConfigError(f"-o takes .png, .npy, .safetensors or a folder/, not {output.name!r}")
+    raise ConfigError(
+        f"-o takes .png, .txt (tokens), .npy, .safetensors or a folder/, not {output.name!r}"
+    )

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from ganzoo.contracts import DataInfo, DataKind, EvalSet, Metric
+from ganzoo.data.oracle import nll_oracle, oracle_for
+from ganzoo.data.text import trim
 from ganzoo.hookspecs import PLUGIN_API_VERSION, hookimpl
 from ganzoo.metrics import (
     c2st,
@@ -12,6 +14,7 @@ from ganzoo.metrics import (
     mode_coverage,
     neighbour_statistics,
 )
+from ganzoo.metrics.text import bleu, self_bleu
 
 ANY = (DataKind.POINTS, DataKind.IMAGES, DataKind.LABELLED_IMAGES)
 
@@ -111,6 +114,51 @@ class C2STMetric(Metric):
         return {"c2st_accuracy": result.accuracy, "c2st_p": result.p_value}
 
 
+class NLLOracle(Metric):
+    id = "nll-oracle"
+    description = "mean per-token negative log-likelihood of samples under the data's oracle"
+    higher_is_better = False
+    kinds = (DataKind.TOKENS,)
+
+    def compute(self, real: EvalSet, fake: EvalSet, data: DataInfo) -> dict[str, float]:
+        oracle = oracle_for(data)
+        return {
+            "nll_oracle": nll_oracle(oracle, fake.samples),
+            "nll_oracle_real": nll_oracle(oracle, real.samples),
+        }
+
+    def protocol(self) -> str:
+        return "nats per token, all samples (the paper: 10,000)"
+
+
+class BLEUMetric(Metric):
+    id = "bleu"
+    description = "BLEU-2..5 of samples against the held-out sequences (fidelity)"
+    higher_is_better = True
+    kinds = (DataKind.TOKENS,)
+
+    def compute(self, real: EvalSet, fake: EvalSet, data: DataInfo) -> dict[str, float]:
+        scores = bleu(trim(fake.samples, data), trim(real.samples, data))
+        return {f"bleu{n}": value for n, value in scores.by_order.items()}
+
+    def protocol(self) -> str:
+        return "sentence BLEU, uniform weights, smoothing method 1 (eps 0.1), mean over samples"
+
+
+class SelfBLEUMetric(Metric):
+    id = "self-bleu"
+    description = "self-BLEU-2..5: each sample against the others (lower is more diverse)"
+    higher_is_better = False
+    kinds = (DataKind.TOKENS,)
+
+    def compute(self, real: EvalSet, fake: EvalSet, data: DataInfo) -> dict[str, float]:
+        scores = self_bleu(trim(fake.samples, data))
+        return {f"self_bleu{n}": value for n, value in scores.by_order.items()}
+
+    def protocol(self) -> str:
+        return "as bleu, each sample against all other samples"
+
+
 @hookimpl
 def ganzoo_api_version() -> int:
     return PLUGIN_API_VERSION
@@ -126,4 +174,7 @@ def ganzoo_metrics() -> list[Metric]:
         ISMetric(),
         Modes(),
         C2STMetric(),
+        NLLOracle(),
+        BLEUMetric(),
+        SelfBLEUMetric(),
     ]
