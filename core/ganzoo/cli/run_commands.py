@@ -9,7 +9,6 @@ from pathlib import Path
 import click
 
 from ganzoo.cli import cli
-from ganzoo.contracts import DataKind
 from ganzoo.errors import ConfigError
 
 
@@ -135,6 +134,7 @@ def train_command(
     if int(os.environ.get("RANK", "0")) == 0:
         click.echo(f"run folder: {run_dir}")
         click.echo(f"samples:    {run_dir / 'samples'}")
+        from ganzoo.contracts import DataKind
         from ganzoo.engine.runfolder import read_config
 
         tokens = read_config(run_dir)["data"]["kind"] == DataKind.TOKENS.value
@@ -186,6 +186,7 @@ def _options(model, **values):
 def sample_command(source, count, labels, seed, device, output) -> None:
     """Draw samples from a run folder."""
     from ganzoo.api import load
+    from ganzoo.contracts import DataKind
     from ganzoo.engine.sampling import parse_labels, write_samples
 
     model = load(source, device=device)
