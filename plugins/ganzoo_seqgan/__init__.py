@@ -153,8 +153,7 @@ class SeqGAN(Variant):
         nn.utils.clip_grad_norm_(self.networks["generator"].parameters(), self.config.grad_clip)
         optimizer.step()
 
-    def _discriminator_step(self, real: Tensor) -> Tensor:
-        fake = self.networks["generator"].sample(len(real))
+    def _discriminator_step(self, real: Tensor, fake: Tensor) -> Tensor:
         scores = self.discriminator(torch.cat([real, fake]))
         targets = torch.cat([torch.ones(len(real)), torch.zeros(len(fake))]).to(scores)
         loss = F.binary_cross_entropy_with_logits(scores.float(), targets)
@@ -179,7 +178,11 @@ class SeqGAN(Variant):
         g_loss = -(token_log_likelihood(self.generator(sequences), sequences) * rewards).mean()
         self._generator_update(g_loss, self.optimizers["policy"])
         self.rollout.update(generator)
-        d_loss = torch.stack([self._discriminator_step(real) for real in reals])
+        # G is fixed while D trains: draw every batch's negatives in one pass
+        fakes = generator.sample(len(reals) * len(reals[0])).split(len(reals[0]))
+        d_loss = torch.stack(
+            [self._discriminator_step(real, fake) for real, fake in zip(reals, fakes, strict=True)]
+        )
         return {"g_loss": g_loss.detach(), "d_loss": d_loss.mean(), "reward": rewards.mean()}
 
     def train_step(self, next_batch: NextBatch, step: int) -> dict[str, Tensor]:
@@ -190,7 +193,12 @@ class SeqGAN(Variant):
             self._generator_update(mle_loss, self.optimizers["generator"])
             return {"mle_loss": mle_loss.detach()}
         if step < c.mle_steps + c.d_pretrain_steps:
-            return {"d_loss": self._discriminator_step(next_batch()["x"])}
+            real = next_batch()["x"]
+            return {
+                "d_loss": self._discriminator_step(
+                    real, self.networks["generator"].sample(len(real))
+                )
+            }
         if step == c.mle_steps + c.d_pretrain_steps:
             self.rollout.shadow.load_state_dict(self.networks["generator"].state_dict())
         return self._adversarial_round(next_batch)

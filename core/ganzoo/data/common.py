@@ -36,6 +36,15 @@ def parse_options(provider_id: str, argument: str | None, defaults: dict[str, fl
     return options
 
 
+def path_and_options(
+    provider_id: str, argument: str | None, defaults: dict
+) -> tuple[str | None, dict]:
+    """`PATH,key=value,...`, `key=value,...` or `PATH`: the path (None when absent) and options."""
+    items = [item for item in (argument or "").split(",") if item]
+    path = items.pop(0) if items and "=" not in items[0] else None
+    return path, parse_options(provider_id, ",".join(items), defaults)
+
+
 def resize_images(images: Tensor, size: int) -> Tensor:
     """Area-preserving resample of N×C×H×W images to size×size (antialiased when shrinking)."""
     if images.shape[-1] == size and images.shape[-2] == size:

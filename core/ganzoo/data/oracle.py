@@ -16,7 +16,7 @@ import numpy as np
 import torch
 
 from ganzoo.contracts import DataInfo, DataKind, DataRequest, DatasetProvider, TensorData
-from ganzoo.data.common import choose_kind, parse_options
+from ganzoo.data.common import choose_kind, path_and_options
 from ganzoo.errors import DataError
 from ganzoo.hookspecs import PLUGIN_API_VERSION, hookimpl
 from ganzoo.nn.sequence import LSTMLanguageModel
@@ -123,12 +123,6 @@ def oracle_sequences(path: str | None, seed: int, count: int) -> torch.Tensor:
     return oracle.sample(count, torch.Generator().manual_seed(seed))
 
 
-def _parse(argument: str | None) -> tuple[str | None, dict]:
-    items = [item for item in (argument or "").split(",") if item]
-    path = items.pop(0) if items and "=" not in items[0] else None
-    return path, parse_options("oracle", ",".join(items), DEFAULTS)
-
-
 class Oracle(DatasetProvider):
     id = "oracle"
     description = (
@@ -139,7 +133,7 @@ class Oracle(DatasetProvider):
 
     def load(self, request: DataRequest) -> TensorData:
         choose_kind(self.id, self.kinds, request)
-        path, options = _parse(request.argument)
+        path, options = path_and_options(self.id, request.argument, DEFAULTS)
         if path is not None:
             path = str(Path(path).expanduser().resolve())
         sequences = oracle_sequences(path, options["seed"], options["samples"] + options["test"])

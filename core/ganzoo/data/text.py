@@ -14,7 +14,7 @@ import torch
 from torch import Tensor
 
 from ganzoo.contracts import DataInfo, DataKind, DataRequest, DatasetProvider, TensorData
-from ganzoo.data.common import choose_kind, fixed_split, parse_options
+from ganzoo.data.common import choose_kind, fixed_split, path_and_options
 from ganzoo.errors import DataError
 from ganzoo.hookspecs import PLUGIN_API_VERSION, hookimpl
 
@@ -68,10 +68,9 @@ def decode(tokens: Tensor, info: DataInfo) -> list[str]:
 
 
 def _parse(argument: str | None) -> tuple[Path, dict]:
-    path, _, rest = (argument or "").partition(",")
+    path, options = path_and_options("text", argument, DEFAULTS)
     if not path:
         raise DataError("text needs a file: --data text:PATH[,level=word,vocab=N,length=L]")
-    options = parse_options("text", rest, DEFAULTS)
     if options["level"] not in ("char", "word"):
         raise DataError(f"text: level must be char or word, not {options['level']!r}")
     if options["length"] < 2 or options["vocab"] < len(SPECIALS) + 1:
