@@ -294,6 +294,22 @@ class Variant(ABC):
     ) -> Tensor:
         """n samples from `generator` (the live one or its EMA), in data space."""
 
+    def evaluation_conditions(self, data: TensorData, n: int) -> Tensor | None:
+        """What `sample` is given when n samples are scored against real data: every class in
+        turn for class-conditional variants, nothing for unconditional ones."""
+        if not self.conditional or not data.info.num_classes:
+            return None
+        return torch.arange(n, device=self.device) % data.info.num_classes
+
+    def grid_conditions(self, n: int) -> tuple[Tensor | None, int | None]:
+        """Conditions of the training sample grids and the grid's row length: a row per class
+        for class-conditional variants."""
+        classes = self.data.num_classes
+        if not self.conditional or not classes:
+            return None, None
+        per_class = max(1, n // classes)
+        return torch.arange(classes, device=self.device).repeat_interleave(per_class), per_class
+
     def state_modules(self) -> dict[str, nn.Module]:
         """Modules besides networks and optimizers whose buffers a checkpoint must keep (replay
         pools, running averages), by name; `extra_state` saves them under `name.`."""

@@ -19,6 +19,7 @@ DEFAULT_METRICS = {
     DataKind.POINTS: ["modes", "fid", "pr", "dc"],
     DataKind.IMAGES: ["fid", "kid", "pr", "dc", "is"],
     DataKind.LABELLED_IMAGES: ["fid", "kid", "pr", "dc", "is"],
+    DataKind.CAPTIONED_IMAGES: ["fid", "kid", "pr", "dc"],
     DataKind.TOKENS: ["bleu", "self-bleu"],
 }
 
@@ -116,9 +117,7 @@ def evaluate(
 ) -> EvalReport:
     names = metrics or default_metrics(data)
     providers = metric_providers(names, data.info.kind)
-    labels = None
-    if model.conditional and data.info.num_classes:
-        labels = torch.arange(n, device=model.device) % data.info.num_classes
+    labels = model.evaluation_conditions(data, n)
     samples = as_evaluated(model.sample(n, labels=labels, seed=seed))
     real, fake, extractor = extract(data, samples, features)
     report = EvalReport(source, data.info.spec, n, len(real.samples), extractor)

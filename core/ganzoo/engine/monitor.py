@@ -50,9 +50,7 @@ class EvalMonitor:
         """Scores at this step, and whether they are the best so far."""
         from ganzoo.engine.evaluation import as_evaluated, evaluate_samples
 
-        labels = None
-        if variant.conditional and self.data.info.num_classes:
-            labels = torch.arange(self.samples, device=variant.device) % self.data.info.num_classes
+        labels = variant.evaluation_conditions(self.data, self.samples)
         fake_samples = as_evaluated(variant.sample(self.samples, labels=labels, seed=12345))
         scores, real, fake = evaluate_samples(self.data, fake_samples, [PROVIDER_OF[self.metric]])
         values = {f"eval_{k}": v for group in scores.values() for k, v in group.items()}

@@ -98,14 +98,6 @@ def _finite_or_raise(losses: dict[str, torch.Tensor], step: int, run_dir: Path) 
     return values
 
 
-def _grid_labels(variant: Variant, n: int) -> tuple[torch.Tensor | None, int | None]:
-    classes = variant.data.num_classes
-    if not variant.conditional or not classes:
-        return None, None
-    per_class = max(1, n // classes)
-    return torch.arange(classes, device=variant.device).repeat_interleave(per_class), per_class
-
-
 def prepare_for_training(
     variant: Variant, group: distributed.ProcessGroup, compile_networks: bool
 ) -> None:
@@ -238,7 +230,7 @@ def _run(
         {"variant": cls.id, "config": config.model_dump(mode="json"), "train": train_meta},
     )
     grid_n = 80 if variant.conditional and data.info.num_classes == 10 else 64
-    grid_labels, grid_nrow = _grid_labels(variant, grid_n)
+    grid_labels, grid_nrow = variant.grid_conditions(grid_n)
     real_points = data.train["x"] if data.info.kind.value == "points" else None
     check_every_step = device.type == "cpu" and not group.active
     autocast = autocast_for(device, options.precision)

@@ -5,6 +5,7 @@ built-in dataset is evaluated offline. Trained once per dataset and cached by it
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from pathlib import Path
 
 import torch
@@ -61,6 +62,19 @@ def train_domain_classifier(data: TensorData, epochs: int = 15, seed: int = 0) -
         raise DataError(f"{data.info.spec}: the domain classifier needs labelled images")
     torch.manual_seed(seed)
     model = DomainClassifier(x.shape[1], x.shape[-1], data.info.num_classes)
+    return fit_classifier(model, x, y, nn.functional.cross_entropy, epochs, seed)
+
+
+def fit_classifier(
+    model: DomainClassifier,
+    x: Tensor,
+    targets: Tensor,
+    loss_of: Callable[[Tensor, Tensor], Tensor],
+    epochs: int,
+    seed: int,
+) -> DomainClassifier:
+    """Adam with a one-cycle schedule, batches of 64, one-pixel jitter; `loss_of(logits,
+    targets)` lets one loop serve single-label and multi-attribute heads."""
     optimizer = torch.optim.Adam(model.parameters(), lr=2e-3)
     scheduler = torch.optim.lr_scheduler.OneCycleLR(
         optimizer, max_lr=2e-3, total_steps=epochs * ((len(x) + 63) // 64)
@@ -71,8 +85,7 @@ def train_domain_classifier(data: TensorData, epochs: int = 15, seed: int = 0) -
         order = torch.randperm(len(x), generator=rng)
         for start in range(0, len(x), 64):
             batch = order[start : start + 64]
-            shifted = _jitter(x[batch], rng)
-            loss = nn.functional.cross_entropy(model(shifted), y[batch])
+            loss = loss_of(model(_jitter(x[batch], rng)), targets[batch])
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()

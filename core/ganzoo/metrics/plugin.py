@@ -16,7 +16,7 @@ from ganzoo.metrics import (
 )
 from ganzoo.metrics.text import bleu, self_bleu
 
-ANY = (DataKind.POINTS, DataKind.IMAGES, DataKind.LABELLED_IMAGES)
+ANY = (DataKind.POINTS, DataKind.IMAGES, DataKind.LABELLED_IMAGES, DataKind.CAPTIONED_IMAGES)
 
 
 class FID(Metric):
