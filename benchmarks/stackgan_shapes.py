@@ -105,7 +105,9 @@ def stages_figure(run: Path, data, path: Path, per_caption: int = 4) -> None:
     model = ganzoo.load(run, device="cpu")
     captions = encode_text(list(PREVIEW), model.data).repeat_interleave(per_caption, dim=0)
     low, high = model.stages(len(captions), captions, seed=0)
-    fig, axes = plt.subplots(len(PREVIEW), 2, figsize=(6, 1.6 * len(PREVIEW)))
+    fig, axes = plt.subplots(
+        len(PREVIEW), 2, figsize=(6, 1.25 * len(PREVIEW)), layout="constrained"
+    )
     for row, text in enumerate(PREVIEW):
         rows = slice(row * per_caption, (row + 1) * per_caption)
         for column, images in enumerate((low[rows], high[rows])):
@@ -156,9 +158,9 @@ def report(results: list[dict], judge_real: dict, args: argparse.Namespace) -> s
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1])
-    parser.add_argument("--encoder-steps", type=int, default=1500)
-    parser.add_argument("--stage1-steps", type=int, default=6000)
-    parser.add_argument("--stage2-steps", type=int, default=6000)
+    parser.add_argument("--encoder-steps", type=int, default=1000)
+    parser.add_argument("--stage1-steps", type=int, default=5000)
+    parser.add_argument("--stage2-steps", type=int, default=5000)
     parser.add_argument("--design", choices=["joint", "split"], default="joint")
     parser.add_argument("--data", default="shapes-captions")
     parser.add_argument("--held-out", type=int, default=2000, help="held-out images to caption")

@@ -19,6 +19,7 @@ from conftest import ROOT
         (["stacked_digits.py", "--smoke"], "| improved-gan |"),
         (["translation_digits.py", "--smoke"], "| BtoA |"),
         (["seqgan_oracle.py", "--smoke", "--out", "{tmp}"], "| SeqGAN |"),
+        (["stackgan_shapes.py", "--smoke", "--out", "{tmp}"], "| FID stage II |"),
     ],
 )
 def test_benchmark_smoke(script, expected, tmp_path):

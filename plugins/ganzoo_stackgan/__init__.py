@@ -51,10 +51,10 @@ class StackGANConfig(VariantConfig):
     text_encoder: str = Field(
         "zoo", description="zoo (trained here) or an installed ganzoo.sentence_encoders name"
     )
-    encoder_steps: int = Field(1500, ge=0, description="caption-encoder batches (zoo encoder)")
+    encoder_steps: int = Field(1000, ge=0, description="caption-encoder batches (zoo encoder)")
     encoder_lr: float = Field(1e-3, gt=0, description="caption encoder's Adam rate")
-    stage1_steps: int = Field(6000, ge=0, description="stage I iterations")
-    stage2_steps: int = Field(6000, ge=0, description="stage II iterations")
+    stage1_steps: int = Field(5000, ge=0, description="stage I iterations")
+    stage2_steps: int = Field(5000, ge=0, description="stage II iterations")
     design: Literal["joint", "split"] = Field("joint", description="discriminator design")
     mismatched: bool = Field(True, description="train D on real images with wrong captions")
     d_condition_dim: int = Field(32, ge=1, description="D's compressed caption embedding")

@@ -171,9 +171,13 @@ def _options(model, **values):
 
 
 @cli.command("sample")
-@click.argument("source")
-@click.option("-n", "count", type=int, default=64, show_default=True)
+@click.argument("first", metavar="[VARIANT] SOURCE")
+@click.argument("second", required=False, metavar="")
+@click.option("-n", "count", type=int, help="Samples (default 64); with --text, per caption (8).")
 @click.option("--labels", help="Class labels: 3,3,7 or 'all' (a row per class).")
+@click.option(
+    "--text", "texts", multiple=True, help="A caption, for text-to-image models (repeatable)."
+)
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--device", default="auto", show_default=True)
 @click.option(
@@ -183,17 +187,25 @@ def _options(model, **values):
     help="x.png (grid or scatter; the default, samples.png), x.npy, x.safetensors, dir/; "
     "token models print decoded text, or write x.txt.",
 )
-def sample_command(source, count, labels, seed, device, output) -> None:
-    """Draw samples from a run folder."""
+def sample_command(first, second, count, labels, texts, seed, device, output) -> None:
+    """Draw samples from SOURCE (a run folder, hf:org/name, a catalogue id with weights);
+    naming the VARIANT first checks that SOURCE holds that variant."""
     from ganzoo.api import load
     from ganzoo.contracts import DataKind
-    from ganzoo.engine.sampling import parse_labels, write_samples
+    from ganzoo.engine.sampling import parse_labels, parse_texts, write_samples
 
+    variant, source = (first, second) if second else (None, first)
     model = load(source, device=device)
-    label_tensor, nrow = parse_labels(labels, count, model)
-    samples = model.sample(
-        len(label_tensor) if label_tensor is not None else count, labels=label_tensor, seed=seed
-    )
+    if variant is not None and variant != model.id:
+        raise ConfigError(f"{source} holds a {model.id} model, not {variant}")
+    if texts and labels:
+        raise ConfigError("--text and --labels do not go together")
+    if texts:
+        conditions, nrow = parse_texts(texts, count or 8, model)
+    else:
+        conditions, nrow = parse_labels(labels, count or 64, model)
+    n = len(conditions) if conditions is not None else count or 64
+    samples = model.sample(n, labels=conditions, seed=seed)
     if output is None and model.data.kind == DataKind.TOKENS:
         from ganzoo.data.text import decode
 

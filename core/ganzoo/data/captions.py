@@ -32,9 +32,10 @@ def caption_words(text: str) -> list[str]:
     return re.findall(r"[a-z0-9]+|[^\sa-z0-9]", text.lower())
 
 
-def _encode_per_image(captions: Sequence[Sequence[str]], vocabulary: list[str], length: int):
-    """N images' caption lists -> N×K×L, K the most any image has (shorter lists repeat)."""
-    per_image = max(len(c) for c in captions)
+def _encode_per_image(
+    captions: Sequence[Sequence[str]], vocabulary: list[str], length: int, per_image: int
+) -> Tensor:
+    """N images' caption lists -> N×K×L (shorter lists repeat, longer ones are cut)."""
     rows = [[c[i % len(c)] for i in range(per_image)] for c in captions]
     flat = encode([caption_words(t) for row in rows for t in row], vocabulary, length)
     return flat.view(len(captions), per_image, length)
@@ -53,9 +54,10 @@ def captioned_data(
     """The TensorData of every captioned dataset: `x`, `captions` (N×K×L), the vocabulary and
     a few preview captions (the sample grids' rows) in `info.extra`."""
     tokens = [*SPECIALS, *(w for w in vocabulary if w not in SPECIALS)]
-    train = {**train, "captions": _encode_per_image(train_captions, tokens, length)}
+    per_image = max(len(c) for c in [*train_captions, *(test_captions or [])])
+    train = {**train, "captions": _encode_per_image(train_captions, tokens, length, per_image)}
     if test is not None and test_captions is not None:
-        test = {**test, "captions": _encode_per_image(test_captions, tokens, length)}
+        test = {**test, "captions": _encode_per_image(test_captions, tokens, length, per_image)}
     info = DataInfo(
         spec=spec,
         kind=DataKind.CAPTIONED_IMAGES,
@@ -85,7 +87,10 @@ def encode_text(texts: list[str], info: DataInfo) -> Tensor:
 
 def encode_captions(captions: Sequence[Sequence[str]], info: DataInfo) -> Tensor:
     """Generated captions (N lists of K) in a dataset's vocabulary -> N×K×L."""
-    return _encode_per_image(captions, info.extra["tokens"], info.extra["caption_length"])
+    per_image = max(len(c) for c in captions)
+    return _encode_per_image(
+        captions, info.extra["tokens"], info.extra["caption_length"], per_image
+    )
 
 
 def read_captions_file(root: Path) -> dict[str, list[str]]:

@@ -39,6 +39,16 @@ def parse_labels(text: str | None, count: int, model: Variant) -> tuple[Tensor |
     return torch.tensor(values, device=model.device), None
 
 
+def parse_texts(texts: tuple[str, ...], per_caption: int, model: Variant) -> tuple[Tensor, int]:
+    """Captions -> token rows, each repeated `per_caption` times (a grid row per caption)."""
+    if model.data.kind != DataKind.CAPTIONED_IMAGES:
+        raise ConfigError(f"{model.id} is not a text-to-image model; --text needs one")
+    from ganzoo.data.captions import encode_text
+
+    tokens = encode_text(list(texts), model.data).to(model.device)
+    return tokens.repeat_interleave(per_caption, dim=0), per_caption
+
+
 def write_samples(samples: Tensor, output: Path, model: Variant, nrow: int | None) -> Path:
     tokens = model.data.kind == DataKind.TOKENS
     suffix = output.suffix.lower()
