@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import random
+import zlib
 
 import pytest
 import torch
@@ -273,3 +274,32 @@ def test_sample_command_draws_a_row_per_caption(tmp_path):
     unknown = run_zoo("sample", str(run), "--text", "a purple hexagon")
     assert unknown.returncode == 2 and "hexagon" in unknown.stderr
     assert len(unknown.stderr.strip().splitlines()) == 1
+
+
+class FixedSentences:
+    """A stand-in for an installed pretrained sentence encoder: a hash of each caption."""
+
+    dim = 6
+
+    def encode(self, captions: list[str]) -> torch.Tensor:
+        rows = [torch.Generator().manual_seed(zlib.crc32(c.encode())) for c in captions]
+        return torch.stack([torch.randn(self.dim, generator=g) for g in rows])
+
+
+def test_an_installed_sentence_encoder_replaces_the_zoo_one(monkeypatch):
+    import ganzoo.nn.captions as captions_module
+
+    class EntryPoint:
+        name = "fixed"
+
+        def load(self):
+            return FixedSentences
+
+    monkeypatch.setattr(captions_module, "entry_points", lambda group: [EntryPoint()])
+    model, data = build({"text_encoder": "fixed"})
+    assert "text_encoder" not in model.networks and "encoder" not in model.optimizers
+    assert model.config.embedding_dim == FixedSentences.dim
+    losses = model.train_step(lambda: batch_of(data), step=0)  # no encoder phase: stage I
+    assert {"d_loss", "g_loss", "kl"} <= set(losses)
+    with pytest.raises(ConfigError, match="no sentence encoder of that name"):
+        build({"text_encoder": "missing"})

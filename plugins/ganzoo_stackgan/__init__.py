@@ -60,10 +60,12 @@ class StackGANConfig(VariantConfig):
     d_condition_dim: int = Field(32, ge=1, description="D's compressed caption embedding")
     width: int = Field(64, ge=4, description="base channel width of every image network")
     residual_blocks: int = Field(2, ge=0, description="stage II residual blocks")
-    loss: Literal["non-saturating", "least-squares", "hinge"] = "non-saturating"
-    lr_g: float = Field(2e-4, gt=0)
-    lr_d: float = Field(2e-4, gt=0)
-    betas: tuple[float, float] = (0.5, 0.999)
+    loss: Literal["non-saturating", "least-squares", "hinge"] = Field(
+        "non-saturating", description="GAN objective of both stages"
+    )
+    lr_g: float = Field(2e-4, gt=0, description="generators' Adam rate (the paper's)")
+    lr_d: float = Field(2e-4, gt=0, description="discriminators' Adam rate (the paper's)")
+    betas: tuple[float, float] = Field((0.5, 0.999), description="Adam betas")
 
 
 def kl_to_standard_normal(mean: Tensor, log_variance: Tensor) -> Tensor:
