@@ -173,7 +173,12 @@ def _options(model, **values):
 @cli.command("sample")
 @click.argument("first", metavar="[VARIANT] SOURCE")
 @click.argument("second", required=False, metavar="")
-@click.option("-n", "count", type=int, help="Samples (default 64); with --text, per caption (8).")
+@click.option(
+    "-n",
+    "count",
+    type=click.IntRange(min=1),
+    help="Samples (default 64); with --text, per caption (8).",
+)
 @click.option("--labels", help="Class labels: 3,3,7 or 'all' (a row per class).")
 @click.option(
     "--text", "texts", multiple=True, help="A caption, for text-to-image models (repeatable)."
