@@ -22,7 +22,7 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from ganzoo.contracts import DataInfo, DataKind, DataRequest, DatasetProvider, TensorData
-from ganzoo.data.captions import caption_words, captioned_data
+from ganzoo.data.captions import caption_words, captioned_data, encode_captions
 from ganzoo.data.common import choose_kind, parse_options
 from ganzoo.errors import DataError
 from ganzoo.hookspecs import PLUGIN_API_VERSION, hookimpl
@@ -232,8 +232,6 @@ class ShapesCaptions(DatasetProvider):
 
 def held_out_set(n: int, side: int, per_image: int, info: DataInfo) -> dict[str, Tensor]:
     """Images, attributes and encoded captions of combinations never seen in training."""
-    from ganzoo.data.captions import encode_captions
-
     images, attributes = shapes_set(n, side, True, 2)
     captions = encode_captions(captions_for(attributes, per_image, 2), info)
     return {"x": images, "attributes": attributes, "captions": captions}
