@@ -78,6 +78,7 @@ def pix2pix(args, folder: Path) -> None:
             features, probs = digits.embed(outputs)
             accuracy = float((probs.argmax(1) == data.test["y"]).float().mean())
             rows[name].append((frechet_distance(real_features, features), accuracy))
+            print(f"seed {seed} {name}: FID {rows[name][-1][0]:.2f} digit {accuracy:.3f}")
     print("| pix2pix on digits-edges | FID (domain features) | digit read correctly |")
     print("|---|---|---|")
     for name, values in rows.items():
@@ -115,6 +116,9 @@ def cyclegan(args, folder: Path) -> None:
             styled = float((style.embed(out)[1].argmax(1) == target_style).float().mean())
             cycle = float((model.translate(out, back) - source).abs().mean())
             rows[direction].append((label, styled, cycle))
+            print(
+                f"seed {seed} {direction}: label {label:.3f} style {styled:.3f} cycle {cycle:.4f}"
+            )
     print("| CycleGAN on digits-styles | label kept | in target style | cycle L1 |")
     print("|---|---|---|---|")
     for direction, values in rows.items():
