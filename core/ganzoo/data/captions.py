@@ -12,13 +12,13 @@ import re
 from collections.abc import Sequence
 from pathlib import Path
 
-import torch
 from torch import Tensor
 
 from ganzoo.contracts import DataInfo, DataKind, DataRequest, DatasetProvider, TensorData
-from ganzoo.data.common import choose_kind, fixed_split, match_channels, path_and_options
-from ganzoo.data.folder import IMAGE_SUFFIXES, load_image
-from ganzoo.data.text import SPECIALS, build_vocabulary, encode
+from ganzoo.data.common import choose_kind, fixed_split, path_and_options
+from ganzoo.data.folder import IMAGE_SUFFIXES
+from ganzoo.data.pairs import read_all, to_tensor
+from ganzoo.data.text import SPECIALS, build_vocabulary, check_token_options, encode
 from ganzoo.errors import ConfigError, DataError
 from ganzoo.hookspecs import PLUGIN_API_VERSION, hookimpl
 
@@ -126,8 +126,7 @@ class Captions(DatasetProvider):
         path, options = path_and_options(self.id, request.argument, DEFAULTS)
         if not path:
             raise DataError("captions needs a folder: --data captions:DIR[,vocab=N,length=L]")
-        if options["length"] < 2 or options["vocab"] < len(SPECIALS) + 1:
-            raise DataError("captions: length must be at least 2 and vocab at least 4")
+        check_token_options(self.id, options)
         root = Path(path).expanduser()
         if not root.is_dir():
             raise DataError(f"captions: {root} is not a folder")
@@ -137,16 +136,9 @@ class Captions(DatasetProvider):
             raise DataError(f"{root / CAPTIONS_FILE} names missing images, first: {missing[0]}")
         size = request.image_size or 32
         names = sorted(listed)
-        images = torch.cat(
-            [
-                match_channels(
-                    torch.from_numpy(load_image(root / n, size)).permute(2, 0, 1)[None].float(),
-                    request.channels or 3,
-                )
-                for n in names
-            ]
+        images = to_tensor(
+            read_all([root / n for n in names], size, "captioned"), request.channels or 3
         )
-        images = images / 127.5 - 1
         all_captions = [listed[n] for n in names]
         words = build_vocabulary(
             [caption_words(c) for cs in all_captions for c in cs], options["vocab"]

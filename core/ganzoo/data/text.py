@@ -73,9 +73,14 @@ def _parse(argument: str | None) -> tuple[Path, dict]:
         raise DataError("text needs a file: --data text:PATH[,level=word,vocab=N,length=L]")
     if options["level"] not in ("char", "word"):
         raise DataError(f"text: level must be char or word, not {options['level']!r}")
-    if options["length"] < 2 or options["vocab"] < len(SPECIALS) + 1:
-        raise DataError("text: length must be at least 2 and vocab at least 4")
+    check_token_options("text", options)
     return Path(path).expanduser(), options
+
+
+def check_token_options(provider_id: str, options: dict) -> None:
+    """`length` and `vocab` leave room for a token besides <end> and the special tokens."""
+    if options["length"] < 2 or options["vocab"] < len(SPECIALS) + 1:
+        raise DataError(f"{provider_id}: length must be at least 2 and vocab at least 4")
 
 
 class Text(DatasetProvider):
