@@ -3,6 +3,7 @@
     python benchmarks/metrics_speed.py            # FID at d = 2048; PR/DC at 10k x 10k x 2048
     python benchmarks/metrics_speed.py --smoke    # seconds; checks the harness and agreement
     python benchmarks/metrics_speed.py --device cuda   # the zoo's side on a GPU (copy included)
+    python benchmarks/metrics_speed.py --memory 50000  # PR/DC at 50k x 50k x 2048: peak memory
 
 FID: `ganzoo.metrics.frechet_distance` (two symmetric eigendecompositions, float64) against the
 scipy formula (np.cov + scipy.linalg.sqrtm). PR/DC: `neighbour_statistics` (chunked float32
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import platform
+import resource
 import time
 
 import numpy as np
@@ -35,6 +37,27 @@ def timed(function, *args):
     return value, time.perf_counter() - start
 
 
+def peak_memory_gib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20  # Linux: KiB
+
+
+def memory_check(n: int, dim: int, limit_gib: float = 4.0) -> int:
+    """PR/DC on n x n x dim float32 features in this process; the peak resident memory
+    includes the features themselves."""
+    rng = np.random.default_rng(0)
+    real = torch.from_numpy(rng.standard_normal((n, dim), dtype=np.float32))
+    fake = torch.from_numpy(rng.standard_normal((n, dim), dtype=np.float32))
+    features = peak_memory_gib()
+    stats, seconds = timed(neighbour_statistics, real, fake, 3, 5)
+    peak = peak_memory_gib()
+    print(f"PR/DC {n} x {n} x {dim}, float32, k = 3 / 5: {seconds:.0f} s; {stats._asdict()}")
+    print(
+        f"peak resident memory {peak:.2f} GiB (features and interpreter alone: {features:.2f} "
+        f"GiB); limit {limit_gib:.0f} GiB: {'within' if peak <= limit_gib else 'OVER'}"
+    )
+    return 0 if peak <= limit_gib else 1
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--dim", type=int, default=2048)
@@ -42,7 +65,12 @@ def main() -> int:
     parser.add_argument("--prdc-samples", type=int, default=10_000)
     parser.add_argument("--smoke", action="store_true")
     parser.add_argument("--device", default="cpu", help="where the zoo's side runs")
+    parser.add_argument(
+        "--memory", type=int, metavar="N", help="only the N x N memory check of PR/DC (on CPU)"
+    )
     args = parser.parse_args()
+    if args.memory:
+        return memory_check(args.memory, args.dim)
     if args.smoke:
         args.dim, args.fid_samples, args.prdc_samples = 64, 500, 400
     rng = np.random.default_rng(0)

@@ -13,6 +13,7 @@ from conftest import ROOT
     [
         (["train_throughput.py", "--smoke"], "speed-up:"),
         (["metrics_speed.py", "--smoke"], "PR/DC"),
+        (["metrics_speed.py", "--memory", "600", "--dim", "16"], "peak resident memory"),
         (["list_speed.py", "--repeats", "1"], "zoo list takes 1/"),
         (["acgan_digits.py", "--smoke", "--figure", "{tmp}/samples.png"], "| acgan-tac |"),
         (["modes.py", "--smoke", "--figures", "{tmp}"], "| otgan (this run) |"),

@@ -36,6 +36,14 @@ class ACGANConfig(AdversarialConfig):
         "constant and hides the collapse from D (measured on digits: one image per class)",
     )
     tac: bool = Field(False, description="twin auxiliary classifier (TAC-GAN)")
+    d_steps: int = Field(
+        2,
+        ge=1,
+        description="k: D steps per G step. D's source head does not see the class, so only a "
+        "strong D notices G drawing one image per class (digits, seed 0: FID 100 at k = 1, "
+        "lr_d 2e-4; 24 at k = 2, lr_d 4e-4)",
+    )
+    lr_d: float = Field(4e-4, gt=0, description="discriminator learning rate (Adam)")
 
 
 class AuxiliaryClassifierDiscriminator(nn.Module):

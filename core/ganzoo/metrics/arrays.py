@@ -73,13 +73,16 @@ def pairwise_distances(
     return squared.clamp_min_(0).sqrt_()
 
 
-def kth_neighbour_radii(x: Tensor, k: int, budget_bytes: int = 256 * 2**20) -> Tensor:
-    """Distance from each row to its k-th nearest other row (self excluded).
+def kth_neighbour_radii(
+    x: Tensor, ks: tuple[int, ...], budget_bytes: int = 256 * 2**20
+) -> dict[int, Tensor]:
+    """Distance from each row to its k-th nearest other row (self excluded), for every k in
+    `ks` from one pass.
 
     Distances are symmetric, so only blocks on and above the diagonal are computed; each
     serves its rows and, transposed, its columns. Running k+1 smallest values are kept per row.
     """
-    n = len(x)
+    n, k = len(x), max(ks)
     norms = squared_norms(x)
     side = max(k + 1, min(1024, int((budget_bytes / x.element_size()) ** 0.5)))
     nearest = torch.full((n, k + 1), float("inf"), dtype=x.dtype, device=x.device)
@@ -96,4 +99,4 @@ def kth_neighbour_radii(x: Tensor, k: int, budget_bytes: int = 256 * 2**20) -> T
             merge(rows, block)
             if cols.start != rows.start:
                 merge(cols, block.T)
-    return nearest[:, k]
+    return {each: nearest[:, each] for each in ks}

@@ -41,8 +41,8 @@ def neighbour_statistics(real, fake, k_pr: int = 3, k_dc: int = 5) -> NeighbourS
     real = as_features(real, "real", min_samples=max(k_pr, k_dc) + 1, dtype=None)
     fake = as_features(fake, "fake", min_samples=k_pr + 1, device=real.device, dtype=real.dtype)
     same_dimension(real, fake)
-    real_radii = {k: kth_neighbour_radii(real, k) for k in {k_pr, k_dc}}
-    fake_radii = kth_neighbour_radii(fake, k_pr)
+    real_radii = kth_neighbour_radii(real, (k_pr, k_dc))
+    fake_radii = kth_neighbour_radii(fake, (k_pr,))[k_pr]
     real_norms, fake_norms = squared_norms(real), squared_norms(fake)
     precise = torch.zeros(len(fake), dtype=torch.bool, device=real.device)
     density_hits = torch.zeros(len(fake), dtype=torch.float64, device=real.device)
