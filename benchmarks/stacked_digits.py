@@ -1,6 +1,7 @@
 """Stacked digits (1,000 modes): how many modes `dcgan` and `improved-gan` cover, same seeds.
 
     python benchmarks/stacked_digits.py                   # 3 seeds x 2 models, 3000 steps each
+    python benchmarks/stacked_digits.py --d-norm spectral # both discriminators spectrally normalised
     python benchmarks/stacked_digits.py --smoke           # seconds; checks the harness only
 
 Each image is three bundled digits in the three colour channels. The zoo's digits classifier
@@ -40,6 +41,11 @@ def main() -> int:
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--steps", type=int, default=3000)
     parser.add_argument("--samples", type=int, default=10_000)
+    parser.add_argument(
+        "--d-norm",
+        default=None,
+        help="discriminator normalisation for both models (default: each one's own)",
+    )
     parser.add_argument("--smoke", action="store_true", help="tiny run that checks the harness")
     args = parser.parse_args()
     if args.smoke:
@@ -66,10 +72,14 @@ def main() -> int:
                     sample_every=0,
                     checkpoint_every=0,
                     log_every=args.steps,
+                    **({"d_norm": args.d_norm} if args.d_norm else {}),
                 )
                 samples = ganzoo.load(run, device="cpu").sample(args.samples, seed=1000 + seed)
                 results[model].append(count_modes(samples, classifier))
-    print(f"seeds {args.seeds}, {args.steps} steps, {args.samples} samples per model")
+    print(
+        f"seeds {args.seeds}, {args.steps} steps, {args.samples} samples per model, "
+        f"D normalisation {args.d_norm or 'each model default'}"
+    )
     print("| model | modes covered (of 1,000) | KL to uniform | per seed |")
     print("|---|---|---|---|")
     for model, rows in results.items():
