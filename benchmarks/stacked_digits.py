@@ -16,6 +16,7 @@ import argparse
 import statistics
 import tempfile
 from pathlib import Path
+from typing import get_args
 
 import torch
 
@@ -25,6 +26,7 @@ from ganzoo.data.digits import Digits
 from ganzoo.data.stacked import MODES, StackedDigits, triple_labels
 from ganzoo.metrics import class_coverage
 from ganzoo.metrics.classifier import domain_classifier, train_domain_classifier
+from ganzoo.nn.norms import Norm
 
 MODELS = ("dcgan", "improved-gan")
 
@@ -43,6 +45,7 @@ def main() -> int:
     parser.add_argument("--samples", type=int, default=10_000)
     parser.add_argument(
         "--d-norm",
+        choices=get_args(Norm),
         default=None,
         help="discriminator normalisation for both models (default: each one's own)",
     )

@@ -33,7 +33,7 @@ class ACGANConfig(AdversarialConfig):
     d_norm: Norm = Field(
         "spectral",
         description="spectral: with batch norm, a batch of identical fakes normalises to a "
-        "constant and hides the collapse from D (measured on digits: one image per class)",
+        "constant and hides the collapse from D",
     )
     tac: bool = Field(False, description="twin auxiliary classifier (TAC-GAN)")
     d_steps: int = Field(
