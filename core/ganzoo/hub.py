@@ -157,16 +157,73 @@ def verify(folder: Path, source: HubSource) -> None:
         path = folder / name
         if not path.exists():
             raise ZooError(f"{source.label}: {name} is missing from the snapshot")
-        actual = sha256_of(path)
-        if actual != expected:
-            blob = path.resolve()
-            path.unlink()
-            if blob != path and blob.exists():
-                blob.unlink()
-            raise ZooError(
-                f"{source.label}: {name} has sha256 {actual[:12]}..., the catalogue pins "
-                f"{expected[:12]}...; the file was refused and removed from the cache"
+        refuse_unless_hash(path, expected, f"{source.label}: {name}", "the catalogue pins")
+
+
+def refuse_unless_hash(path: Path, expected: str, label: str, pinned_by: str) -> None:
+    """A cached download whose hash is wrong is removed, so the next try downloads it again."""
+    actual = sha256_of(path)
+    if actual == expected:
+        return
+    blob = path.resolve()
+    path.unlink()
+    if blob != path and blob.exists():
+        blob.unlink()
+    raise ZooError(
+        f"{label} has sha256 {actual[:12]}..., {pinned_by} {expected[:12]}...; the file was "
+        "refused and removed from the cache"
+    )
+
+
+@dataclass(frozen=True)
+class PinnedFile:
+    """One file on the Hub that gan-zoo knows by its hash (third-party weights, for instance)."""
+
+    repo_id: str
+    filename: str
+    sha256: str
+    revision: str | None = None
+
+    @property
+    def label(self) -> str:
+        return f"hf:{self.repo_id}/{self.filename}" + (f"@{self.revision}" if self.revision else "")
+
+
+def pull_file(pinned: PinnedFile) -> Path:
+    """The file, downloaded or from the cache, used only when its hash is the pinned one."""
+    from huggingface_hub import constants, hf_hub_download
+    from huggingface_hub.errors import (
+        EntryNotFoundError,
+        LocalEntryNotFoundError,
+        RepositoryNotFoundError,
+        RevisionNotFoundError,
+    )
+
+    safe_relative(pinned.filename)
+    offline = constants.HF_HUB_OFFLINE or not reachable(endpoint())
+    try:
+        path = Path(
+            hf_hub_download(
+                pinned.repo_id,
+                pinned.filename,
+                revision=pinned.revision,
+                endpoint=endpoint(),
+                cache_dir=constants.HF_HUB_CACHE,
+                local_files_only=offline,
             )
+        )
+    except (LocalEntryNotFoundError, FileNotFoundError):
+        raise ZooError(
+            f"{pinned.label} is not in the Hugging Face cache ({constants.HF_HUB_CACHE}) and the "
+            "Hub cannot be reached"
+            + (" (HF_HUB_OFFLINE is set)" if constants.HF_HUB_OFFLINE else "")
+        ) from None
+    except RevisionNotFoundError:
+        raise ZooError(f"{pinned.label}: no such revision on {endpoint()}") from None
+    except (RepositoryNotFoundError, EntryNotFoundError):
+        raise ZooError(f"{pinned.label}: no such repository or file on {endpoint()}") from None
+    refuse_unless_hash(path, pinned.sha256, pinned.label, "gan-zoo pins")
+    return path
 
 
 def resolve_folder(source: str | Path) -> Path:

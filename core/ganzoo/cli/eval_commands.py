@@ -19,10 +19,17 @@ from ganzoo.cli import cli
 @click.option(
     "--features", type=click.Choice(["domain", "inception"]), default="domain", show_default=True
 )
+@click.option(
+    "--inception-weights",
+    type=click.Path(path_type=Path),
+    help="A local copy of the FID Inception-v3 safetensors (default: the Hub, then its cache).",
+)
 @click.option("--device", default="auto", show_default=True)
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--json", "as_json", is_flag=True)
-def eval_command(source, data, metrics, count, features, device, seed, as_json) -> None:
+def eval_command(
+    source, data, metrics, count, features, inception_weights, device, seed, as_json
+) -> None:
     """Score a trained model against real data."""
     from ganzoo.api import load
     from ganzoo.display import print_table
@@ -33,7 +40,7 @@ def eval_command(source, data, metrics, count, features, device, seed, as_json) 
     model = load(folder, device=device)
     dataset = load_eval_data(folder, model, data)
     names = [m.strip() for m in metrics.split(",")] if metrics else None
-    report = evaluate(source, model, dataset, names, count, features, seed)
+    report = evaluate(source, model, dataset, names, count, features, seed, inception_weights)
     if parse_source(source) is None:
         append_to_card(Path(source), report)
     if as_json:

@@ -58,7 +58,10 @@ def _real_split(data: TensorData) -> dict[str, torch.Tensor]:
 
 
 def extract(
-    data: TensorData, samples: torch.Tensor, features: str = "domain"
+    data: TensorData,
+    samples: torch.Tensor,
+    features: str = "domain",
+    inception_weights: Path | None = None,
 ) -> tuple[EvalSet, EvalSet, str]:
     """Real (held-out split when there is one) and generated sets through one extractor."""
     real = _real_split(data)["x"]
@@ -66,16 +69,20 @@ def extract(
         return EvalSet(real, real), EvalSet(samples, samples), "raw coordinates"
     if data.info.kind == DataKind.TOKENS:
         return EvalSet(real, real), EvalSet(samples, samples), "token ids"
-    if features != "domain":
-        raise ConfigError(
-            f"--features {features}: only the domain classifier is available in this release"
-        )
-    from ganzoo.metrics.classifier import dataset_hash, domain_classifier
+    if features == "inception":
+        from ganzoo.metrics.inception import InceptionExtractor, fid_inception
 
-    classifier = domain_classifier(data)
-    real_features, real_probs = classifier.embed(real.cpu())
-    fake_features, fake_probs = classifier.embed(samples.cpu())
-    name = f"domain classifier {dataset_hash(data)} (penultimate layer, 128-d)"
+        extractor = InceptionExtractor(fid_inception(inception_weights).to(samples.device))
+        embed, name = extractor.embed, extractor.name
+    elif features == "domain":
+        from ganzoo.metrics.classifier import dataset_hash, domain_classifier
+
+        embed = domain_classifier(data).embed
+        name = f"domain classifier {dataset_hash(data)} (penultimate layer, 128-d)"
+    else:
+        raise ConfigError(f"--features {features}: expected domain or inception")
+    real_features, real_probs = embed(real.cpu())
+    fake_features, fake_probs = embed(samples.cpu())
     return (
         EvalSet(real, real_features, real_probs),
         EvalSet(samples, fake_features, fake_probs),
@@ -114,12 +121,13 @@ def evaluate(
     n: int,
     features: str,
     seed: int = 0,
+    inception_weights: Path | None = None,
 ) -> EvalReport:
     names = metrics or default_metrics(data)
     providers = metric_providers(names, data.info.kind)
     labels = model.evaluation_conditions(data, n)
     samples = as_evaluated(model.sample(n, labels=labels, seed=seed))
-    real, fake, extractor = extract(data, samples, features)
+    real, fake, extractor = extract(data, samples, features, inception_weights)
     report = EvalReport(source, data.info.spec, n, len(real.samples), extractor)
     for provider in providers:
         report.scores[provider.id] = provider.compute(real, fake, data.info)
