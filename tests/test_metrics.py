@@ -60,6 +60,14 @@ def test_fid_equals_the_scipy_sqrtm_formula():
     ) == pytest.approx(_scipy_fid(x, y), rel=1e-4)
 
 
+def test_fid_with_a_singular_real_covariance_takes_the_eigendecomposition_path():
+    """Fewer samples than dimensions: no Cholesky factor exists, the value is still scipy's."""
+    rng = np.random.default_rng(2)
+    x, y = rng.normal(size=(30, 48)), rng.normal(size=(300, 48)) * 1.1
+    assert int(torch.linalg.cholesky_ex(torch.from_numpy(np.cov(x, rowvar=False)))[1]) > 0
+    assert frechet_distance(x, y) == pytest.approx(_scipy_fid(x, y), rel=1e-6)
+
+
 def test_prdc_calibration_on_standard_normal_1000d():
     """Naeem et al.'s figures for N(0, I) in 1000 dimensions, 10k vs 10k, k = 5: precision and
     recall 0.477 / 0.471. (Their density 1.06 and coverage 0.974 come from one draw; on this
