@@ -4,6 +4,7 @@ import signal
 import subprocess
 import sys
 import time
+from typing import get_args
 
 import numpy as np
 import pytest
@@ -14,6 +15,7 @@ from conftest import run_zoo
 from ganzoo.engine.checkpoint import latest_checkpoint
 from ganzoo.engine.tensorio import load_tensors
 from ganzoo.errors import TrainingDiverged
+from ganzoo.nn.norms import Norm
 from ganzoo.plugins import host
 
 QUIET = {"device": "cpu", "sample_every": 0, "checkpoint_every": 0, "progress": False}
@@ -338,3 +340,13 @@ def test_ctrl_c_writes_a_checkpoint_and_exits_cleanly(tmp_path):
         "0",
     )
     assert done.returncode == 0, done.stderr
+
+
+@pytest.mark.parametrize("norm", get_args(Norm))
+def test_every_discriminator_normalisation_trains_and_reloads(tmp_path, norm):
+    run = ganzoo.train("dcgan", steps=2, batch_size=16, d_norm=norm, out=tmp_path / "run", **QUIET)
+    records = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
+    assert all(np.isfinite(r["d_loss"]) and np.isfinite(r["g_loss"]) for r in records)
+    discriminator = ganzoo.load(run, device="cpu").networks["discriminator"]
+    reparametrised = [m for m in discriminator.modules() if hasattr(m, "parametrizations")]
+    assert bool(reparametrised) == (norm in ("spectral", "weight"))

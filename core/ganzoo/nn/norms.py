@@ -5,14 +5,18 @@ from __future__ import annotations
 from typing import Literal
 
 from torch import nn
-from torch.nn.utils.parametrizations import spectral_norm
+from torch.nn.utils.parametrizations import spectral_norm, weight_norm
 
-Norm = Literal["batch", "instance", "layer", "spectral", "none"]
+Norm = Literal["batch", "instance", "layer", "spectral", "weight", "none"]
 
 
 def weight_norm_wrap(layer: nn.Module, norm: Norm) -> nn.Module:
-    """Spectral norm constrains the layer's weights (SNGAN); other choices leave them."""
-    return spectral_norm(layer) if norm == "spectral" else layer
+    """Spectral norm constrains the layer's weights (SNGAN); weight norm reparametrises them
+    as g v / ||v|| (Salimans & Kingma 2016, the Improved GAN code's discriminators); other
+    choices leave them."""
+    if norm == "spectral":
+        return spectral_norm(layer)
+    return weight_norm(layer) if norm == "weight" else layer
 
 
 def feature_norm(norm: Norm, channels: int) -> nn.Module:
