@@ -79,7 +79,9 @@ def test_extract_gives_pool3_features_and_class_probabilities(stand_in, monkeypa
     torch.testing.assert_close(batched, expected)
 
 
-def test_hub_download_is_cached_and_a_wrong_file_is_removed(stand_in, tmp_path, monkeypatch):
+def test_hub_download_is_cached_without_requests_and_a_wrong_file_is_removed(
+    stand_in, tmp_path, monkeypatch
+):
     from huggingface_hub import constants
 
     from ganzoo.hub import pull_file
@@ -93,6 +95,8 @@ def test_hub_download_is_cached_and_a_wrong_file_is_removed(stand_in, tmp_path, 
         hub.commit(pinned.repo_id, "main", {pinned.filename: path.read_bytes()})
         first = pull_file(pinned)
         assert sha256_of(first) == pinned.sha256
+        hub.requests.clear()
+        assert pull_file(pinned) == first and hub.requests == []
         monkeypatch.setattr(constants, "HF_HUB_OFFLINE", True)
         assert pull_file(pinned) == first
         monkeypatch.setattr(constants, "HF_HUB_OFFLINE", False)

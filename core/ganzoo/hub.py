@@ -190,8 +190,9 @@ class PinnedFile:
 
 
 def pull_file(pinned: PinnedFile) -> Path:
-    """The file, downloaded or from the cache, used only when its hash is the pinned one."""
-    from huggingface_hub import constants, hf_hub_download
+    """The file, from the cache (no request) or downloaded, used only when its hash is the
+    pinned one."""
+    from huggingface_hub import constants, hf_hub_download, try_to_load_from_cache
     from huggingface_hub.errors import (
         EntryNotFoundError,
         LocalEntryNotFoundError,
@@ -200,7 +201,10 @@ def pull_file(pinned: PinnedFile) -> Path:
     )
 
     safe_relative(pinned.filename)
-    offline = constants.HF_HUB_OFFLINE or not reachable(endpoint())
+    cached = try_to_load_from_cache(
+        pinned.repo_id, pinned.filename, constants.HF_HUB_CACHE, pinned.revision
+    )
+    offline = isinstance(cached, str) or constants.HF_HUB_OFFLINE or not reachable(endpoint())
     try:
         path = Path(
             hf_hub_download(
