@@ -1,6 +1,8 @@
 """Image-to-image: the shared blocks, the digit tasks, folder validation, both variants and
 `zoo translate`."""
 
+import json
+
 import pytest
 import torch
 from PIL import Image
@@ -203,3 +205,15 @@ def test_image_pool_equals_taking_fakes_one_at_a_time():
     )
     assert torch.equal(out, expected_out)
     assert torch.equal(pool.items, expected_items)
+
+
+def test_cyclegan_identity_loss_is_an_option(tmp_path):
+    def logged(run):
+        return [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
+
+    plain = ganzoo.train("cyclegan", steps=1, res_blocks=1, out=tmp_path / "a", **QUIET, **SMALL)
+    assert "identity" not in logged(plain)[-1]
+    run = ganzoo.train(
+        "cyclegan", steps=1, res_blocks=1, identity_weight=0.5, out=tmp_path / "b", **QUIET, **SMALL
+    )
+    assert logged(run)[-1]["identity"] > 0

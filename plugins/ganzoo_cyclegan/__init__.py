@@ -3,7 +3,7 @@
 G: A -> B and F: B -> A (ResNet generators); D_A and D_B (70-px PatchGANs)
 G and F minimise  LSGAN(D_B(G(a))) + LSGAN(D_A(F(b)))
                   + lambda (|F(G(a)) - a|_1 + |G(F(b)) - b|_1)        (cycle, lambda = 10)
-                  + 0.5 lambda (|G(b) - b|_1 + |F(a) - a|_1)           (identity)
+                  + mu lambda (|G(b) - b|_1 + |F(a) - a|_1)            (identity, option)
 D_A, D_B minimise the LSGAN loss on real images vs fakes from a pool of 50 past fakes
 learning rate constant, then decaying linearly to 0 over the last `decay` share of the run
 """
@@ -35,7 +35,13 @@ class CycleGANConfig(VariantConfig):
     res_blocks: int = Field(6, ge=0, description="residual blocks per generator (6 up to 128 px)")
     d_layers: int = Field(3, ge=0, le=5, description="PatchGAN depth (3 = 70 px patches)")
     cycle_weight: float = Field(10.0, ge=0, description="lambda of the cycle-consistency loss")
-    identity_weight: float = Field(0.5, ge=0, description="identity loss weight, times lambda")
+    identity_weight: float = Field(
+        0.0,
+        ge=0,
+        description="mu: identity loss weight, times lambda; the paper adds it (0.5) for "
+        "painting -> photo only. Off by default: on digits-styles, where B is A inverted, it "
+        "made CycleGAN turn digits into other digits (BENCHMARKS.md)",
+    )
     pool_size: int = Field(50, ge=0, description="past fakes shown to each discriminator")
     norm: Norm = Field("instance", description="normalisation in generators and critics")
     lr: float = Field(2e-4, gt=0, description="Adam learning rate at the start")
@@ -110,10 +116,10 @@ class CycleGAN(Translator):
             cycle = F.l1_loss(self.generator_ba(fake_b), a) + F.l1_loss(
                 self.generator_ab(fake_a), b
             )
-            identity = F.l1_loss(self.generator_ab(b), b) + F.l1_loss(self.generator_ba(a), a)
-            g_loss = (
-                adversarial + c.cycle_weight * cycle + c.cycle_weight * c.identity_weight * identity
-            )
+            g_loss = adversarial + c.cycle_weight * cycle
+            if c.identity_weight:
+                identity = F.l1_loss(self.generator_ab(b), b) + F.l1_loss(self.generator_ba(a), a)
+                g_loss = g_loss + c.cycle_weight * c.identity_weight * identity
             self.optimizers["generators"].zero_grad(set_to_none=True)
             g_loss.backward()
         self.optimizers["generators"].step()
@@ -128,12 +134,10 @@ class CycleGAN(Translator):
         self.optimizers["discriminators"].zero_grad(set_to_none=True)
         d_loss.backward()
         self.optimizers["discriminators"].step()
-        return {
-            "d_loss": d_loss.detach(),
-            "g_loss": g_loss.detach(),
-            "cycle": cycle.detach(),
-            "identity": identity.detach(),
-        }
+        losses = {"d_loss": d_loss.detach(), "g_loss": g_loss.detach(), "cycle": cycle.detach()}
+        if c.identity_weight:
+            losses["identity"] = identity.detach()
+        return losses
 
     def state_modules(self) -> dict[str, nn.Module]:
         return {f"pool_{side}": pool for side, pool in self.pools.items()}
