@@ -10,6 +10,8 @@ import re
 import shutil
 import socket
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from urllib.parse import urlparse
@@ -84,15 +86,34 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-def pull(source: HubSource) -> Path:
-    """The snapshot folder, downloaded or from the cache; verified before use."""
-    from huggingface_hub import HfApi, constants, snapshot_download
+@contextmanager
+def hub_errors(label: str) -> Iterator[None]:
+    """huggingface_hub's download errors as one-line ZooErrors naming what was asked for."""
+    from huggingface_hub import constants
     from huggingface_hub.errors import (
         EntryNotFoundError,
         LocalEntryNotFoundError,
         RepositoryNotFoundError,
         RevisionNotFoundError,
     )
+
+    try:
+        yield
+    except (LocalEntryNotFoundError, FileNotFoundError):
+        raise ZooError(
+            f"{label} is not in the Hugging Face cache ({constants.HF_HUB_CACHE}) and the "
+            "Hub cannot be reached"
+            + (" (HF_HUB_OFFLINE is set)" if constants.HF_HUB_OFFLINE else "")
+        ) from None
+    except RevisionNotFoundError:
+        raise ZooError(f"{label}: no such revision on {endpoint()}") from None
+    except (RepositoryNotFoundError, EntryNotFoundError):
+        raise ZooError(f"{label}: no such repository or file on {endpoint()}") from None
+
+
+def pull(source: HubSource) -> Path:
+    """The snapshot folder, downloaded or from the cache; verified before use."""
+    from huggingface_hub import HfApi, constants, snapshot_download
 
     for name in source.hashes:
         safe_relative(name)
@@ -102,7 +123,7 @@ def pull(source: HubSource) -> Path:
         if cached is None:
             names = HfApi().list_repo_files(source.repo_id, revision=source.revision)
             _check_listing(source, names)
-    try:
+    with hub_errors(source.label):
         folder = Path(
             snapshot_download(
                 source.repo_id,
@@ -111,16 +132,6 @@ def pull(source: HubSource) -> Path:
                 local_files_only=offline,
             )
         )
-    except (LocalEntryNotFoundError, FileNotFoundError):
-        raise ZooError(
-            f"{source.label} is not in the Hugging Face cache ({constants.HF_HUB_CACHE}) and the "
-            "Hub cannot be reached"
-            + (" (HF_HUB_OFFLINE is set)" if constants.HF_HUB_OFFLINE else "")
-        ) from None
-    except RevisionNotFoundError:
-        raise ZooError(f"{source.label}: no such revision on {endpoint()}") from None
-    except (RepositoryNotFoundError, EntryNotFoundError):
-        raise ZooError(f"{source.label}: no such repository on {endpoint()}") from None
     verify(folder, source)
     return folder
 
@@ -193,19 +204,13 @@ def pull_file(pinned: PinnedFile) -> Path:
     """The file, from the cache (no request) or downloaded, used only when its hash is the
     pinned one."""
     from huggingface_hub import constants, hf_hub_download, try_to_load_from_cache
-    from huggingface_hub.errors import (
-        EntryNotFoundError,
-        LocalEntryNotFoundError,
-        RepositoryNotFoundError,
-        RevisionNotFoundError,
-    )
 
     safe_relative(pinned.filename)
     cached = try_to_load_from_cache(
         pinned.repo_id, pinned.filename, constants.HF_HUB_CACHE, pinned.revision
     )
     offline = isinstance(cached, str) or constants.HF_HUB_OFFLINE or not reachable(endpoint())
-    try:
+    with hub_errors(pinned.label):
         path = Path(
             hf_hub_download(
                 pinned.repo_id,
@@ -216,16 +221,6 @@ def pull_file(pinned: PinnedFile) -> Path:
                 local_files_only=offline,
             )
         )
-    except (LocalEntryNotFoundError, FileNotFoundError):
-        raise ZooError(
-            f"{pinned.label} is not in the Hugging Face cache ({constants.HF_HUB_CACHE}) and the "
-            "Hub cannot be reached"
-            + (" (HF_HUB_OFFLINE is set)" if constants.HF_HUB_OFFLINE else "")
-        ) from None
-    except RevisionNotFoundError:
-        raise ZooError(f"{pinned.label}: no such revision on {endpoint()}") from None
-    except (RepositoryNotFoundError, EntryNotFoundError):
-        raise ZooError(f"{pinned.label}: no such repository or file on {endpoint()}") from None
     refuse_unless_hash(path, pinned.sha256, pinned.label, "gan-zoo pins")
     return path
 

@@ -88,7 +88,7 @@ class AdversarialGAN(Variant):
                     self.data.shape,
                     c.hidden,
                     c.depth,
-                    c.d_norm if c.d_norm in ("spectral", "weight") else "none",
+                    c.d_norm,
                     classes,
                 ),
             }
