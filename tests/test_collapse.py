@@ -100,6 +100,43 @@ def test_improved_gan_paper_options_train_and_resume(tmp_path):
     assert torch.equal(a.sample(16, seed=0), b.sample(16, seed=0))
 
 
+def _noise_and_dropout(discriminator: torch.nn.Module) -> tuple[float, list[float]]:
+    from ganzoo.nn.noise import GaussianNoise
+
+    modules = list(discriminator.modules())
+    (noise,) = [m.std for m in modules if isinstance(m, GaussianNoise)]
+    return noise, [m.p for m in modules if isinstance(m, torch.nn.Dropout)]
+
+
+def test_improved_gan_blurs_and_drops_out_on_images_only_unless_told(tmp_path):
+    images = ganzoo.train(
+        "improved-gan", data="digits", steps=1, batch_size=8, out=tmp_path / "i", **QUIET
+    )
+    points = ganzoo.train("improved-gan", steps=1, batch_size=8, out=tmp_path / "p", **QUIET)
+    told = ganzoo.train(
+        "improved-gan",
+        steps=1,
+        batch_size=8,
+        input_noise=0.1,
+        d_dropout=0.3,
+        out=tmp_path / "t",
+        **QUIET,
+    )
+    d = ganzoo.load(images, device="cpu").networks["discriminator"]
+    assert _noise_and_dropout(d) == (0.2, [0.5, 0.5])
+    assert _noise_and_dropout(ganzoo.load(points, device="cpu").networks["discriminator"]) == (
+        0.0,
+        [],
+    )
+    noise, dropout = _noise_and_dropout(ganzoo.load(told, device="cpu").networks["discriminator"])
+    assert noise == 0.1 and dropout and set(dropout) == {0.3}
+    x = torch.rand(8, 1, 16, 16) * 2 - 1
+    d.eval()
+    assert torch.equal(d(x), d(x))
+    d.train()
+    assert not torch.equal(d(x), d(x))
+
+
 def test_historical_average_is_the_mean_of_past_parameters():
     from ganzoo_improved_gan import HistoricalAverage
 

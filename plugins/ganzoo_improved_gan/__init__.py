@@ -1,6 +1,7 @@
 """`improved-gan` — Salimans et al., NIPS 2016, "Improved techniques for training GANs":
 
     D = trunk f(x) -> minibatch discrimination [f(x), o(x)] -> score   (real and fake batches apart)
+    D's trunk sees x + N(0, 0.2²) and drops out half its units        (as in the original code)
     D's real target 0.9 instead of 1                                   (one-sided label smoothing)
     G minimises ||mean f(real) - mean f(G(z))||²                        (feature matching, option)
     both add w ||theta - mean of past theta||²                          (historical averaging, option)
@@ -23,6 +24,7 @@ from ganzoo.contracts import AdversarialLoss, NextBatch
 from ganzoo.nn.dcgan import DCGANBody
 from ganzoo.nn.minibatch import MinibatchDiscriminator
 from ganzoo.nn.mlp import mlp_trunk
+from ganzoo.nn.noise import GaussianNoise
 
 
 class ImprovedGANConfig(AdversarialConfig):
@@ -37,6 +39,19 @@ class ImprovedGANConfig(AdversarialConfig):
     )
     historical_averaging: float = Field(
         0.0, ge=0, description="weight of ||theta - mean past theta||² on both players; 0 = off"
+    )
+    input_noise: float | None = Field(
+        None,
+        ge=0,
+        description="std of Gaussian noise on D's inputs while training; "
+        "default 0.2 on images (the original code's), 0 on 2-D points (modes 0.02 wide)",
+    )
+    d_dropout: float | None = Field(
+        None,
+        ge=0,
+        lt=1,
+        description="dropout after each of D's trunk layers; default 0.5 on images "
+        "(the original code's), 0 on 2-D points",
     )
 
 
@@ -92,13 +107,22 @@ class ImprovedGAN(AdversarialGAN):
     def build_networks(self) -> dict[str, nn.Module]:
         networks = super().build_networks()
         c = self.config
-        if self.uses_mlp():
-            trunk, features = mlp_trunk(self.data.shape, c.hidden, c.depth), c.hidden
+        points = self.uses_mlp()
+        noise = (0.0 if points else 0.2) if c.input_noise is None else c.input_noise
+        dropout = (0.0 if points else 0.5) if c.d_dropout is None else c.d_dropout
+        if points:
+            trunk, features = (
+                mlp_trunk(self.data.shape, c.hidden, c.depth, dropout=dropout),
+                c.hidden,
+            )
         else:
             channels, size = self.data.shape[0], self.data.shape[-1]
-            trunk = DCGANBody(size, channels, c.width, c.d_norm)
+            trunk = DCGANBody(size, channels, c.width, c.d_norm, dropout=dropout)
             features = trunk.features
-        networks["discriminator"] = MinibatchDiscriminator(trunk, features, c.kernels, c.kernel_dim)
+        noisy_trunk = nn.Sequential(GaussianNoise(noise), trunk)
+        networks["discriminator"] = MinibatchDiscriminator(
+            noisy_trunk, features, c.kernels, c.kernel_dim
+        )
         if c.historical_averaging:
             self.history = {
                 name: HistoricalAverage(net).to(self.device) for name, net in networks.items()

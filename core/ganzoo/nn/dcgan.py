@@ -79,6 +79,7 @@ class DCGANBody(nn.Module):
         width: int = 64,
         norm: Norm = "batch",
         extra_channels: int = 0,
+        dropout: float = 0.0,
     ):
         super().__init__()
         levels = _levels(image_size)
@@ -90,6 +91,8 @@ class DCGANBody(nn.Module):
             if level > 0:
                 layers.append(feature_norm(norm, channels_out))
             layers.append(nn.LeakyReLU(0.2, True))
+            if dropout:
+                layers.append(nn.Dropout(dropout))
             channels_in = channels_out
         self.layers = nn.Sequential(*layers, nn.Flatten())
         self.features = channels_in * 16

@@ -11,21 +11,28 @@ from torch import Tensor, nn
 from ganzoo.nn.norms import Norm, weight_norm_wrap
 
 
-def mlp(sizes: list[int], activation: nn.Module, norm: Norm = "none") -> nn.Sequential:
+def mlp(
+    sizes: list[int], activation: nn.Module, norm: Norm = "none", dropout: float = 0.0
+) -> nn.Sequential:
     layers: list[nn.Module] = []
     for i, (fan_in, fan_out) in enumerate(itertools.pairwise(sizes)):
         layers.append(weight_norm_wrap(nn.Linear(fan_in, fan_out), norm))
         if i < len(sizes) - 2:
             layers.append(activation)
+            if dropout:
+                layers.append(nn.Dropout(dropout))
     return nn.Sequential(*layers)
 
 
-def mlp_trunk(shape: tuple[int, ...], hidden: int, depth: int, norm: Norm = "none") -> nn.Module:
+def mlp_trunk(
+    shape: tuple[int, ...], hidden: int, depth: int, norm: Norm = "none", dropout: float = 0.0
+) -> nn.Module:
     """A discriminator's hidden layers without a head: x -> features of size `hidden`."""
     return nn.Sequential(
         nn.Flatten(),
-        mlp([math.prod(shape), *[hidden] * depth], nn.LeakyReLU(0.2), norm),
+        mlp([math.prod(shape), *[hidden] * depth], nn.LeakyReLU(0.2), norm, dropout),
         nn.LeakyReLU(0.2),
+        *([nn.Dropout(dropout)] if dropout else []),
     )
 
 
