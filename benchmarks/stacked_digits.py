@@ -2,6 +2,7 @@
 
     python benchmarks/stacked_digits.py                   # 3 seeds x 2 models, 3000 steps each
     python benchmarks/stacked_digits.py --d-norm spectral # both discriminators spectrally normalised
+    python benchmarks/stacked_digits.py --models improved-gan --set improved-gan.kernels=0
     python benchmarks/stacked_digits.py --smoke           # seconds; checks the harness only
 
 Each image is three bundled digits in the three colour channels. The zoo's digits classifier
@@ -27,6 +28,7 @@ from ganzoo.data.stacked import MODES, StackedDigits, triple_labels
 from ganzoo.metrics import class_coverage
 from ganzoo.metrics.classifier import domain_classifier, train_domain_classifier
 from ganzoo.nn.norms import Norm
+from modes import parse_overrides
 
 MODELS = ("dcgan", "improved-gan")
 
@@ -49,8 +51,19 @@ def main() -> int:
         default=None,
         help="discriminator normalisation for both models (default: each one's own)",
     )
+    parser.add_argument("--models", nargs="+", choices=MODELS, default=list(MODELS))
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="MODEL.KEY=VALUE",
+        help="a config value for one model, e.g. improved-gan.kernels=0 (repeatable)",
+    )
     parser.add_argument("--smoke", action="store_true", help="tiny run that checks the harness")
     args = parser.parse_args()
+    overrides = parse_overrides(args.set)
+    if unknown := set(overrides) - set(args.models):
+        parser.error(f"--set names a model that is not run: {', '.join(sorted(unknown))}")
     if args.smoke:
         args.seeds, args.steps, args.samples = [0], 2, 200
     request = DataRequest(kinds=(DataKind.LABELLED_IMAGES,), image_size=16, channels=1)
@@ -60,10 +73,10 @@ def main() -> int:
     )
     stacked = StackedDigits().load(DataRequest(kinds=(DataKind.IMAGES,), image_size=16))
     real = count_modes(stacked.train["x"][: args.samples], classifier)
-    results: dict[str, list] = {model: [] for model in MODELS}
+    results: dict[str, list] = {model: [] for model in args.models}
     with tempfile.TemporaryDirectory() as folder:
         for seed in args.seeds:
-            for model in MODELS:
+            for model in args.models:
                 run = ganzoo.train(
                     model,
                     data="stacked-digits",
@@ -76,12 +89,13 @@ def main() -> int:
                     checkpoint_every=0,
                     log_every=args.steps,
                     **({"d_norm": args.d_norm} if args.d_norm else {}),
+                    **overrides.get(model, {}),
                 )
                 samples = ganzoo.load(run, device="cpu").sample(args.samples, seed=1000 + seed)
                 results[model].append(count_modes(samples, classifier))
     print(
         f"seeds {args.seeds}, {args.steps} steps, {args.samples} samples per model, "
-        f"D normalisation {args.d_norm or 'each model default'}"
+        f"D normalisation {args.d_norm or 'each model default'}, settings {overrides}"
     )
     print("| model | modes covered (of 1,000) | KL to uniform | per seed |")
     print("|---|---|---|---|")
