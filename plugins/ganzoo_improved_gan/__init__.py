@@ -111,10 +111,8 @@ class ImprovedGAN(AdversarialGAN):
         noise = (0.0 if points else 0.2) if c.input_noise is None else c.input_noise
         dropout = (0.0 if points else 0.5) if c.d_dropout is None else c.d_dropout
         if points:
-            trunk, features = (
-                mlp_trunk(self.data.shape, c.hidden, c.depth, dropout=dropout),
-                c.hidden,
-            )
+            trunk = mlp_trunk(self.data.shape, c.hidden, c.depth, dropout=dropout)
+            features = c.hidden
         else:
             channels, size = self.data.shape[0], self.data.shape[-1]
             trunk = DCGANBody(size, channels, c.width, c.d_norm, dropout=dropout)
