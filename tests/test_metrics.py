@@ -216,3 +216,25 @@ def test_symmetric_blocked_radii_equal_a_direct_computation():
     direct = torch.cdist(x, x).topk(6, largest=False).values
     torch.testing.assert_close(blocked[3], direct[:, 3])
     torch.testing.assert_close(blocked[5], direct[:, 5])
+
+
+def test_eval_knn_metrics_use_as_many_real_as_generated_samples():
+    from ganzoo.contracts import DataInfo, DataKind, EvalSet
+    from ganzoo.metrics.plugin import DensityCoverageMetric, PrecisionRecallMetric, as_many_real
+
+    torch.manual_seed(0)
+    real = torch.randn(3000, 2, dtype=torch.float64)
+    fake = torch.randn(200, 2, dtype=torch.float64) * 1.5
+    real_set, fake_set = EvalSet(real, real), EvalSet(fake, fake)
+    info = DataInfo(spec="points", kind=DataKind.POINTS, shape=(2,))
+    subset = as_many_real(real_set, fake_set)
+    assert len(subset) == 200 and torch.equal(subset, as_many_real(real_set, fake_set))
+    assert all((row == real).all(dim=1).any() for row in subset)
+    pr = PrecisionRecallMetric().compute(real_set, fake_set, info)
+    dc = DensityCoverageMetric().compute(real_set, fake_set, info)
+    by_hand = neighbour_statistics(subset, fake, k_pr=3, k_dc=3)
+    assert (pr["precision"], pr["recall"]) == (by_hand.precision, by_hand.recall)
+    by_hand = neighbour_statistics(subset, fake, k_pr=5, k_dc=5)
+    assert (dc["density"], dc["coverage"]) == (by_hand.density, by_hand.coverage)
+    few = EvalSet(real[:50], real[:50])
+    assert torch.equal(as_many_real(few, fake_set), real[:50])
