@@ -20,18 +20,10 @@ SHARED = ROOT.parent / "shared"
 NETGUARD = Path(__file__).resolve().parent / "netguard"
 
 
-@pytest.fixture(scope="session")
-def shared_classifiers(tmp_path_factory) -> Path:
-    """One cache of evaluation classifiers for the whole run: they are keyed by the dataset's
-    hash and trained deterministically, and the digits one takes ~13 s to train."""
-    return tmp_path_factory.mktemp("classifiers")
-
-
 @pytest.fixture(autouse=True)
-def isolated_home(tmp_path, monkeypatch, shared_classifiers):
+def isolated_home(tmp_path, monkeypatch):
     """Every test gets its own failure log and Hub cache, a fresh host, no plugin policy, and
-    no network beyond loopback (in this process and in every Python it starts); only the
-    evaluation classifiers' cache is shared."""
+    no network beyond loopback (in this process and in every Python it starts)."""
     import socket
 
     from netguard.sitecustomize import _loopback_only
@@ -41,10 +33,7 @@ def isolated_home(tmp_path, monkeypatch, shared_classifiers):
     monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(NETGUARD), *inherited]))
     monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path / "hf-cache"))
     monkeypatch.setenv("HF_HUB_DISABLE_TELEMETRY", "1")
-    home = tmp_path / "ganzoo-home"
-    home.mkdir()
-    (home / "classifiers").symlink_to(shared_classifiers, target_is_directory=True)
-    monkeypatch.setenv("GANZOO_HOME", str(home))
+    monkeypatch.setenv("GANZOO_HOME", str(tmp_path / "ganzoo-home"))
     for name in (plugins.STRICT_ENV, plugins.ALLOW_ENV, plugins.BLOCK_ENV, "GANZOO_REGISTRY"):
         monkeypatch.delenv(name, raising=False)
     plugins.reset_host()
