@@ -61,7 +61,7 @@ def run_one(job: dict) -> dict:
             seed=job["seed"],
             batch_size=job["batch_size"],
             out=Path(folder) / "run",
-            device="cpu",
+            device=job["device"],
             progress=False,
             sample_every=0,
             checkpoint_every=0,
@@ -69,7 +69,8 @@ def run_one(job: dict) -> dict:
             ema=job["ema"],
             **job["settings"],
         )
-        samples = ganzoo.load(run, device="cpu").sample(2500, seed=1000 + job["seed"])
+        model = ganzoo.load(run, device=job["device"])
+        samples = model.sample(2500, seed=1000 + job["seed"]).float().cpu()
     result = mode_coverage(samples, centers, MIXTURES[job["data"]])._asdict()
     return job | result | {"samples": samples.tolist() if job["seed"] == 0 else None}
 
@@ -157,6 +158,7 @@ def main() -> int:
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--ema", type=float, default=None, help="sample from an EMA generator")
     parser.add_argument("--jobs", type=int, default=2, help="runs side by side (one core each)")
+    parser.add_argument("--device", default="cpu", help="where each run trains")
     parser.add_argument("--set", action="append", default=[], metavar="METHOD.KEY=VALUE")
     parser.add_argument("--json", type=Path, help="write every run's figures here (JSON lines)")
     parser.add_argument("--figures", type=Path, help="write one PNG per method into this folder")
@@ -192,6 +194,7 @@ def main() -> int:
             "steps": args.steps,
             "batch_size": args.batch_size,
             "ema": args.ema,
+            "device": args.device,
             "settings": COMMON | METHODS[method] | overrides.get(method, {}),
         }
         for method in methods
@@ -212,6 +215,7 @@ def main() -> int:
                     out.write(json.dumps(figures) + "\n")
     print(
         f"{args.seeds} seeds, {args.steps} steps, batch {args.batch_size}, ema {args.ema}, "
+        f"device {args.device}, "
         f"settings {[(m, COMMON | METHODS[m] | overrides.get(m, {})) for m in methods]}"
     )
     print(table(results, methods, mixtures))

@@ -3,6 +3,7 @@
     python benchmarks/translation_digits.py                    # both tasks, 3 seeds
     python benchmarks/translation_digits.py --task pix2pix     # or --task cyclegan
     python benchmarks/translation_digits.py --smoke            # seconds; checks the harness
+    python benchmarks/translation_digits.py --device cuda --jobs 6   # trains 6 models at once
 
 pix2pix: L1 + cGAN, L1 alone, cGAN alone, and L1 + cGAN over PatchGAN depths 0-3 (patches of
 1, 16, 34 and 70 px on 32-px images; 34 and 70 both cover the whole image). Each model
@@ -11,13 +12,16 @@ real held-out digits, and how often the digits classifier (trained on real digit
 the intended digit. CycleGAN: for each direction, how often a digits classifier trained on real
 images of the target style reads the source label, how often a style classifier (real A vs real
 B) says "target style", and the mean cycle L1 (images in [-1, 1]) on the held-out digits.
+Models train in `--jobs` processes on `--device`; every score is computed on the CPU.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import statistics
 import tempfile
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import torch
@@ -48,21 +52,44 @@ def classifier(images: torch.Tensor, labels: torch.Tensor, classes: int, epochs:
     return train_domain_classifier(TensorData(train={"x": images, "y": labels}, info=info), epochs)
 
 
-def train(variant: str, seed: int, folder: Path, steps: int, batch: int, settings: dict):
-    run = ganzoo.train(
+def train_one(job: tuple[str, int, Path, argparse.Namespace, dict]) -> Path:
+    variant, seed, out, args, settings = job
+    torch.set_num_threads(args.threads)
+    return ganzoo.train(
         variant,
-        steps=steps,
+        steps=args.steps,
         seed=seed,
-        batch_size=batch,
-        out=folder / f"{variant}-{seed}-{abs(hash(str(settings)))}",
-        device="cpu",
+        batch_size=args.batch,
+        out=out,
+        device=args.device,
         progress=False,
         sample_every=0,
         checkpoint_every=0,
-        log_every=steps,
+        log_every=args.steps,
         **settings,
     )
-    return ganzoo.load(run, device="cpu")
+
+
+def train_all(variant: str, args, folder: Path, settings: dict[str, dict]) -> dict:
+    """Every (seed, setting) model of one task, trained `args.jobs` at a time; loaded on CPU."""
+    jobs = [
+        (variant, seed, folder / f"{variant}-{index}-seed{seed}", args, args.net | extra)
+        for seed in args.seeds
+        for index, extra in enumerate(settings.values())
+    ]
+    with ProcessPoolExecutor(args.jobs) as pool:
+        runs = list(pool.map(train_one, jobs))
+    names = [(seed, name) for seed in args.seeds for name in settings]
+    return {key: ganzoo.load(run, device="cpu") for key, run in zip(names, runs, strict=True)}
+
+
+def record(args, entry: dict) -> None:
+    print(
+        " ".join(f"{k} {v:.4f}" if isinstance(v, float) else f"{k} {v}" for k, v in entry.items())
+    )
+    if args.json:
+        with args.json.open("a") as out:
+            out.write(json.dumps(entry) + "\n")
 
 
 def pix2pix(args, folder: Path) -> None:
@@ -71,14 +98,21 @@ def pix2pix(args, folder: Path) -> None:
     digits = classifier(data.train["b"], data.train["y"], 10, args.epochs)
     real_features, _ = digits.embed(data.test["b"])
     rows = {name: [] for name in PIX2PIX}
-    for seed in args.seeds:
-        for name, settings in PIX2PIX.items():
-            model = train("patchgan", seed, folder, args.steps, args.batch, args.net | settings)
-            outputs = torch.cat([model.translate(a) for a in data.test["a"].split(256)])
-            features, probs = digits.embed(outputs)
-            accuracy = float((probs.argmax(1) == data.test["y"]).float().mean())
-            rows[name].append((frechet_distance(real_features, features), accuracy))
-            print(f"seed {seed} {name}: FID {rows[name][-1][0]:.2f} digit {accuracy:.3f}")
+    for (seed, name), model in train_all("patchgan", args, folder, PIX2PIX).items():
+        outputs = torch.cat([model.translate(a) for a in data.test["a"].split(256)])
+        features, probs = digits.embed(outputs)
+        accuracy = float((probs.argmax(1) == data.test["y"]).float().mean())
+        rows[name].append((frechet_distance(real_features, features), accuracy))
+        record(
+            args,
+            {
+                "task": "pix2pix",
+                "seed": seed,
+                "model": name,
+                "fid": rows[name][-1][0],
+                "digit": accuracy,
+            },
+        )
     print("| pix2pix on digits-edges | FID (domain features) | digit read correctly |")
     print("|---|---|---|")
     for name, values in rows.items():
@@ -102,8 +136,7 @@ def cyclegan(args, folder: Path) -> None:
         args.epochs,
     )
     rows = {"AtoB": [], "BtoA": []}
-    for seed in args.seeds:
-        model = train("cyclegan", seed, folder, args.steps, args.batch, args.net)
+    for (seed, _), model in train_all("cyclegan", args, folder, {"CycleGAN": {}}).items():
         for direction, source, target, target_style in (
             ("AtoB", data.test["a"], "B", 1),
             ("BtoA", data.test["b"], "A", 0),
@@ -116,8 +149,16 @@ def cyclegan(args, folder: Path) -> None:
             styled = float((style.embed(out)[1].argmax(1) == target_style).float().mean())
             cycle = float((model.translate(out, back) - source).abs().mean())
             rows[direction].append((label, styled, cycle))
-            print(
-                f"seed {seed} {direction}: label {label:.3f} style {styled:.3f} cycle {cycle:.4f}"
+            record(
+                args,
+                {
+                    "task": "cyclegan",
+                    "seed": seed,
+                    "direction": direction,
+                    "label": label,
+                    "style": styled,
+                    "cycle": cycle,
+                },
             )
     print("| CycleGAN on digits-styles | label kept | in target style | cycle L1 |")
     print("|---|---|---|---|")
@@ -137,13 +178,22 @@ def main() -> int:
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--steps", type=int, default=2000)
     parser.add_argument("--width", type=int, default=32, help="base width of every network")
+    parser.add_argument("--device", default="cpu", help="where the models train")
+    parser.add_argument("--jobs", type=int, default=1, help="models trained at once")
+    parser.add_argument("--json", type=Path, help="append every model's scores here (JSON lines)")
     parser.add_argument("--smoke", action="store_true", help="tiny run that checks the harness")
     args = parser.parse_args()
+    args.threads = max(1, torch.get_num_threads() // args.jobs)
     args.batch, args.epochs, args.net, args.limit = 32, 15, {"width": args.width}, None
     if args.smoke:
         args.seeds, args.steps, args.batch, args.epochs, args.limit = [0], 1, 4, 1, 64
         args.net = {"width": 8}
-    print(f"seeds {args.seeds}, {args.steps} steps, batch {args.batch}, settings {args.net}")
+    print(
+        f"seeds {args.seeds}, {args.steps} steps, batch {args.batch}, settings {args.net}, "
+        f"device {args.device}"
+    )
+    if args.json:
+        args.json.write_text("")
     with tempfile.TemporaryDirectory() as folder:
         if args.task in ("pix2pix", "both"):
             pix2pix(args, Path(folder))
