@@ -114,7 +114,9 @@ def figure(results: list[dict], method: str, mixtures: list[str], path: Path) ->
     fig, axes = plt.subplots(1, len(mixtures), figsize=(5 * len(mixtures), 5), dpi=100)
     for ax, mixture in zip(np.atleast_1d(axes), mixtures, strict=True):
         row = next(
-            r for r in results if r["method"] == method and r["data"] == mixture and r["samples"]
+            r
+            for r in results
+            if r["method"] == method and r["data"] == mixture and r.get("samples")
         )
         provider = RING8 if mixture == "ring8" else GRID25
         centers = provider.centers(provider.defaults).numpy()
@@ -133,6 +135,16 @@ def figure(results: list[dict], method: str, mixtures: list[str], path: Path) ->
     fig.savefig(path, bbox_inches="tight")
     plt.close(fig)
     return path
+
+
+def draw_figures(results: list[dict], methods: list[str], mixtures: list[str], folder: Path):
+    """One PNG per method whose seed-0 runs have finished on every mixture."""
+    for method in methods:
+        drawn = {r["data"] for r in results if r["method"] == method and r.get("samples")}
+        if drawn >= set(mixtures):
+            print(f"wrote {figure(results, method, mixtures, folder / f'modes-{method}.png')}")
+        else:
+            print(f"no figure for {method}: its seed-0 runs have not all finished")
 
 
 def parse_overrides(pairs: list[str]) -> dict[str, dict]:
@@ -164,7 +176,9 @@ def main() -> int:
     parser.add_argument("--figures", type=Path, help="write one PNG per method into this folder")
     parser.add_argument("--smoke", action="store_true", help="tiny run that checks the harness")
     parser.add_argument(
-        "--report", type=Path, help="print the table of a --json file (finished runs) and exit"
+        "--report",
+        type=Path,
+        help="print the table (and with --figures draw the PNGs) of a --json file's finished runs",
     )
     args = parser.parse_args()
     if args.report:
@@ -178,6 +192,8 @@ def main() -> int:
                 )
                 print(f"{method} on {mixture}: seeds {seeds}")
         print(table(rows, methods, mixtures))
+        if args.figures:
+            draw_figures(rows, methods, mixtures, args.figures)
         return 0
     if args.smoke:
         args.seeds, args.steps, args.batch_size = 1, 20, 32
@@ -212,7 +228,7 @@ def main() -> int:
             print(f"[{len(results)}/{len(jobs)}] {json.dumps(figures)}", file=sys.stderr)
             if args.json:  # one line per finished run, so a stopped benchmark keeps its runs
                 with args.json.open("a") as out:
-                    out.write(json.dumps(figures) + "\n")
+                    out.write(json.dumps(result) + "\n")
     print(
         f"{args.seeds} seeds, {args.steps} steps, batch {args.batch_size}, ema {args.ema}, "
         f"device {args.device}, "
@@ -220,10 +236,7 @@ def main() -> int:
     )
     print(table(results, methods, mixtures))
     if args.figures:
-        for method in methods:
-            print(
-                f"wrote {figure(results, method, mixtures, args.figures / f'modes-{method}.png')}"
-            )
+        draw_figures(results, methods, mixtures, args.figures)
     return 0
 
 

@@ -21,7 +21,7 @@ import argparse
 import json
 import statistics
 import tempfile
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 
 import torch
@@ -70,17 +70,24 @@ def train_one(job: tuple[str, int, Path, argparse.Namespace, dict]) -> Path:
     )
 
 
-def train_all(variant: str, args, folder: Path, settings: dict[str, dict]) -> dict:
-    """Every (seed, setting) model of one task, trained `args.jobs` at a time; loaded on CPU."""
-    jobs = [
-        (variant, seed, folder / f"{variant}-{index}-seed{seed}", args, args.net | extra)
+def train_all(variant: str, args, folder: Path, settings: dict[str, dict]):
+    """Yields ((seed, setting name), model loaded on CPU) as each training run finishes, so a
+    stopped benchmark has scored (and, with --json, kept) every model finished so far."""
+    jobs = {
+        (seed, name): (
+            variant,
+            seed,
+            folder / f"{variant}-{index}-seed{seed}",
+            args,
+            args.net | extra,
+        )
         for seed in args.seeds
-        for index, extra in enumerate(settings.values())
-    ]
+        for index, (name, extra) in enumerate(settings.items())
+    }
     with ProcessPoolExecutor(args.jobs) as pool:
-        runs = list(pool.map(train_one, jobs))
-    names = [(seed, name) for seed in args.seeds for name in settings]
-    return {key: ganzoo.load(run, device="cpu") for key, run in zip(names, runs, strict=True)}
+        running = {pool.submit(train_one, job): key for key, job in jobs.items()}
+        for done in as_completed(running):
+            yield running[done], ganzoo.load(done.result(), device="cpu")
 
 
 def record(args, entry: dict) -> None:
@@ -98,7 +105,7 @@ def pix2pix(args, folder: Path) -> None:
     digits = classifier(data.train["b"], data.train["y"], 10, args.epochs)
     real_features, _ = digits.embed(data.test["b"])
     rows = {name: [] for name in PIX2PIX}
-    for (seed, name), model in train_all("patchgan", args, folder, PIX2PIX).items():
+    for (seed, name), model in train_all("patchgan", args, folder, PIX2PIX):
         outputs = torch.cat([model.translate(a) for a in data.test["a"].split(256)])
         features, probs = digits.embed(outputs)
         accuracy = float((probs.argmax(1) == data.test["y"]).float().mean())
@@ -136,7 +143,7 @@ def cyclegan(args, folder: Path) -> None:
         args.epochs,
     )
     rows = {"AtoB": [], "BtoA": []}
-    for (seed, _), model in train_all("cyclegan", args, folder, {"CycleGAN": {}}).items():
+    for (seed, _), model in train_all("cyclegan", args, folder, {"CycleGAN": {}}):
         for direction, source, target, target_style in (
             ("AtoB", data.test["a"], "B", 1),
             ("BtoA", data.test["b"], "A", 0),
