@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import multiprocessing
 import statistics
 import tempfile
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -84,7 +85,14 @@ def train_all(variant: str, args, folder: Path, settings: dict[str, dict]):
         for seed in args.seeds
         for index, (name, extra) in enumerate(settings.items())
     }
-    with ProcessPoolExecutor(args.jobs) as pool:
+    if args.jobs == 1:
+        for key, job in jobs.items():
+            yield key, ganzoo.load(train_one(job), device="cpu")
+        return
+    # Spawned, not forked: the parent has already run OpenMP (the classifiers), and forked
+    # children that then trained on CUDA hung on the H100 host.
+    spawn = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(args.jobs, mp_context=spawn) as pool:
         running = {pool.submit(train_one, job): key for key, job in jobs.items()}
         for done in as_completed(running):
             yield running[done], ganzoo.load(done.result(), device="cpu")
