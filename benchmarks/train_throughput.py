@@ -1,7 +1,7 @@
 """Steps per second of the zoo's DCGAN step against a plain reference loop, in one run.
 
     python benchmarks/train_throughput.py                       # CPU, fp32
-    python benchmarks/train_throughput.py --device cuda --precision bf16 --compile
+    python benchmarks/train_throughput.py --device cuda --precision bf16 --compile --cuda-graph
     python benchmarks/train_throughput.py --smoke               # seconds; checks the harness
 
 The reference is written the way PyTorch-GAN's scripts are: a DataLoader over a TensorDataset,
@@ -25,29 +25,28 @@ from torch.utils.data import DataLoader, TensorDataset
 
 from ganzoo.contracts import Runtime
 from ganzoo.engine.batches import DeviceBatches
-from ganzoo.engine.devices import autocast_for, denormals_flushed, resolve_device
+from ganzoo.engine.devices import denormals_flushed, resolve_device
 from ganzoo.engine.distributed import ProcessGroup
-from ganzoo.engine.trainer import prepare_for_training
+from ganzoo.engine.trainer import prepare_for_training, step_runner
 from ganzoo.nn.dcgan import DCGANDiscriminator, DCGANGenerator
 from ganzoo.variants import build_config, load_data, variant_class
 
 
 class ZooLoop:
-    def __init__(self, device, batch_size, precision, compile_):
+    def __init__(self, device, batch_size, precision, compile_, cuda_graph):
         cls = variant_class("dcgan")
         self.config = build_config(cls, {})
         data = load_data("digits", cls, self.config, 0)
-        self.variant = cls(self.config, data.info, Runtime(device))
+        self.variant = cls(self.config, data.info, Runtime(device, capturable=cuda_graph))
         prepare_for_training(self.variant, ProcessGroup(), compile_)
-        self.batches = DeviceBatches(data, batch_size, device, 0)
-        self.autocast = lambda: autocast_for(device, precision)
+        batches = DeviceBatches(data, batch_size, device, 0)
+        self.train_step = step_runner(self.variant, batches, precision, cuda_graph)
         self.step = 0
 
     def run(self, steps):
         with denormals_flushed(self.variant.device):
             for _ in range(steps):
-                with self.autocast():
-                    self.variant.train_step(self.batches, self.step)
+                self.train_step(self.step)
                 self.step += 1
 
 
@@ -123,6 +122,9 @@ def main() -> int:
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--precision", default="fp32", choices=["fp32", "bf16", "auto"])
     parser.add_argument("--compile", action="store_true")
+    parser.add_argument(
+        "--cuda-graph", action="store_true", help="the zoo's step recorded as a CUDA graph"
+    )
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--steps", type=int, default=60, help="steps per round and loop")
@@ -134,7 +136,7 @@ def main() -> int:
     device = resolve_device(args.device)
     torch.manual_seed(0)
     np.random.seed(0)
-    zoo = ZooLoop(device, args.batch_size, args.precision, args.compile)
+    zoo = ZooLoop(device, args.batch_size, args.precision, args.compile, args.cuda_graph)
     reference = ReferenceLoop(device, args.batch_size, zoo.config)
     zoo.run(args.warmup)
     reference.run(args.warmup)
@@ -151,7 +153,7 @@ def main() -> int:
     )
     print(
         f"DCGAN 16 px, batch {args.batch_size}; zoo precision {args.precision}, "
-        f"compile {args.compile}; reference fp32 eager"
+        f"compile {args.compile}, CUDA graph {args.cuda_graph}; reference fp32 eager"
     )
     print(
         f"reference: {reference_rate:.1f} steps/s   zoo: {zoo_rate:.1f} steps/s   "

@@ -134,6 +134,8 @@ def test_two_process_gloo_ddp_equals_one_process_with_double_batch(tmp_path):
         (["--data", "ring8"], "needs images"),
         (["--data", "nosuchdata"], "no dataset 'nosuchdata'"),
         (["--batch-size", "5000"], "fewer than one batch of 5000"),
+        (["--cuda-graph", "--device", "cpu"], "--cuda-graph needs a CUDA device"),
+        (["--cuda-graph", "--set", "replay_size=8"], "cannot record its step as a CUDA graph"),
     ],
 )
 def test_bad_input_is_one_line_exit_2(tmp_path, args, message):
@@ -350,3 +352,28 @@ def test_every_discriminator_normalisation_trains_and_reloads(tmp_path, norm):
     discriminator = ganzoo.load(run, device="cpu").networks["discriminator"]
     reparametrised = [m for m in discriminator.modules() if hasattr(m, "parametrizations")]
     assert bool(reparametrised) == (norm in ("spectral", "weight"))
+
+
+def test_graph_batches_follow_the_eager_batch_order_across_epochs():
+    """A recorded step reads its batches through index buffers refilled before each replay;
+    they must hold exactly the rows eager steps would have drawn, epoch after epoch."""
+    from ganzoo.engine.batches import DeviceBatches
+    from ganzoo.engine.graphs import GraphBatches
+    from ganzoo.errors import ZooError
+    from ganzoo.variants import build_config, load_data, variant_class
+
+    cls = variant_class("cgan")
+    data = load_data("digits", cls, build_config(cls, {}), 0)
+    batch = len(data) // 3  # an epoch ends every third batch
+    eager = DeviceBatches(data, batch, torch.device("cpu"), 7)
+    graph = GraphBatches(DeviceBatches(data, batch, torch.device("cpu"), 7))
+    for _ in range(4):  # steps of two batches each
+        graph.fill(2)
+        for _ in range(2):
+            expected, got = eager(), graph()
+            assert expected.keys() == got.keys() == {"x", "y"}
+            for key in expected:
+                torch.testing.assert_close(got[key], expected[key], rtol=0, atol=0)
+        with pytest.raises(ZooError, match="more batches"):
+            graph()
+    assert graph.batches.epoch == eager.epoch == 2

@@ -192,11 +192,13 @@ class Runtime:
         rank: int = 0,
         world_size: int = 1,
         total_steps: int = 0,
+        capturable: bool = False,
     ):
         self.device = device
         self.rank = rank
         self.world_size = world_size
         self.total_steps = total_steps
+        self.capturable = capturable
 
     def _share(self, tensor: Tensor, n: int) -> Tensor:
         return tensor[self.rank * n : (self.rank + 1) * n]
@@ -212,9 +214,12 @@ class Runtime:
     def optimizer(
         self, params: Iterator[nn.Parameter] | list[Any], kind: str = "adam", **options: Any
     ) -> torch.optim.Optimizer:
-        """Adam/AdamW/SGD with torch's fused (CUDA) or foreach (CPU) kernels."""
+        """Adam/AdamW/SGD with torch's fused (CUDA) or foreach (CPU) kernels; Adam's step count
+        stays on the device when the step is recorded as a CUDA graph (`capturable`)."""
         classes = {"adam": torch.optim.Adam, "adamw": torch.optim.AdamW, "sgd": torch.optim.SGD}
         fast = {"fused": True} if self.device.type == "cuda" else {"foreach": True}
+        if self.capturable and kind != "sgd":
+            fast["capturable"] = True
         return classes[kind](params, **options, **fast)
 
     @contextmanager
@@ -287,6 +292,13 @@ class Variant(ABC):
     @abstractmethod
     def train_step(self, next_batch: NextBatch, step: int) -> dict[str, Tensor]:
         """One iteration of the paper's algorithm; returns named losses (0-d tensors)."""
+
+    def graph_capturable(self) -> bool:
+        """True when `train_step` can be recorded once as a CUDA graph and replayed
+        (`--cuda-graph`): every step launches the same kernels, draws the same number of
+        batches, reads no tensor on the host, does not branch on `step` and keeps its learning
+        rates fixed. A variant says so only after its recorded step was checked on a GPU."""
+        return False
 
     @abstractmethod
     def generate(

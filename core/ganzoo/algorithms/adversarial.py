@@ -141,6 +141,9 @@ class AdversarialGAN(Variant):
         opt_g.step()
         return {"d_loss": d_loss.detach(), "g_loss": g_loss.detach()}
 
+    def graph_capturable(self) -> bool:
+        return self.config.replay_size == 0  # the replay pool decides swaps on the host
+
     def generate(
         self, generator: nn.Module, n: int, labels: Tensor | None, rng: torch.Generator | None
     ) -> Tensor:

@@ -53,6 +53,11 @@ from ganzoo.errors import ConfigError
 )
 @click.option("--compile", "compile_", is_flag=True, help="torch.compile the networks.")
 @click.option(
+    "--cuda-graph",
+    is_flag=True,
+    help="Record the whole step once as a CUDA graph and replay it (small models on CUDA).",
+)
+@click.option(
     "--ema", type=float, help="Keep an EMA of the generator with this decay (e.g. 0.999)."
 )
 @click.option(
@@ -89,6 +94,7 @@ def train_command(
     checkpoint_every,
     precision,
     compile_,
+    cuda_graph,
     ema,
     eval_every,
     eval_metric,
@@ -125,6 +131,7 @@ def train_command(
         checkpoint_every=checkpoint_every,
         precision=precision,
         compile=compile_,
+        cuda_graph=cuda_graph,
         ema=ema,
         eval_every=eval_every,
         eval_metric=eval_metric,

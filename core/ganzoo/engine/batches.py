@@ -59,17 +59,20 @@ class DeviceBatches:
     def _usable(self) -> int:
         return min(len(order) for order in self._orders.values())
 
-    def __call__(self) -> Batch:
+    def next_indices(self) -> dict[str, Tensor]:
+        """Where the next batch's rows are, per tensor; advances the position as a batch does."""
         if self.position + self.global_batch > self._usable():
             self.epoch += 1
             self._new_epoch()
         start = self.position + self.rank * self.batch_size
         self.position += self.global_batch
-        batch = {}
-        for key, tensor in self.tensors.items():
-            order = self._orders[key if self.independent else "*"]
-            batch[key] = tensor[order[start : start + self.batch_size]]
-        return batch
+        return {
+            key: self._orders[key if self.independent else "*"][start : start + self.batch_size]
+            for key in self.tensors
+        }
+
+    def __call__(self) -> Batch:
+        return {key: self.tensors[key][rows] for key, rows in self.next_indices().items()}
 
     def state(self) -> tuple[dict, Tensor]:
         """Position in the epoch and the generator state the epoch's order was drawn from."""

@@ -37,12 +37,15 @@ def resolve_device(spec: str = "auto", local_rank: int = 0) -> torch.device:
     raise ConfigError(f"--device takes auto, cpu, cuda, cuda:N or mps, not {spec!r}")
 
 
-def autocast_for(device: torch.device, precision: Precision) -> AbstractContextManager:
-    """bf16 autocast on CUDA by default; full precision on CPU unless asked."""
+def autocast_for(
+    device: torch.device, precision: Precision, cache: bool = True
+) -> AbstractContextManager:
+    """bf16 autocast on CUDA by default; full precision on CPU unless asked. A step recorded
+    as a CUDA graph needs `cache=False`: cached casts would outlive the recording."""
     use_bf16 = precision == "bf16" or (precision == "auto" and device.type == "cuda")
     if not use_bf16:
         return nullcontext()
-    return torch.autocast(device.type, dtype=torch.bfloat16)
+    return torch.autocast(device.type, dtype=torch.bfloat16, cache_enabled=cache)
 
 
 def seed_everything(seed: int) -> None:

@@ -7,6 +7,7 @@ import math
 import os
 import signal
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,7 @@ from ganzoo.engine.devices import (
     resolve_device,
     seed_everything,
 )
+from ganzoo.engine.graphs import GraphedStep
 from ganzoo.engine.monitor import EvalMonitor, best_folder
 from ganzoo.engine.pictures import save_samples_picture
 from ganzoo.engine.reporting import Reporter, truncate_metrics
@@ -49,6 +51,7 @@ class TrainOptions(BaseModel):
     checkpoint_every: int = Field(500, ge=0, description="0: only at the end")
     precision: Precision = "auto"
     compile: bool = False
+    cuda_graph: bool = Field(False, description="record the step once as a CUDA graph, replay it")
     ema: float | None = Field(None, gt=0, lt=1, description="EMA decay of the generator")
     progress: bool | None = None
     eval_every: int = Field(0, ge=0, description="evaluate every N steps and keep the best model")
@@ -98,6 +101,20 @@ def _finite_or_raise(losses: dict[str, torch.Tensor], step: int, run_dir: Path) 
     return values
 
 
+def _check_graph_capturable(
+    variant: Variant, device: torch.device, group: distributed.ProcessGroup
+) -> None:
+    if not variant.graph_capturable():
+        raise ConfigError(
+            f"{variant.id} with these settings cannot record its step as a CUDA graph (it "
+            "changes from step to step: see Variant.graph_capturable); drop --cuda-graph"
+        )
+    if device.type != "cuda":
+        raise ConfigError(f"--cuda-graph needs a CUDA device, not {device.type} (--device cuda)")
+    if group.active:
+        raise ConfigError("--cuda-graph records one process's step; drop --nproc")
+
+
 def prepare_for_training(
     variant: Variant, group: distributed.ProcessGroup, compile_networks: bool
 ) -> None:
@@ -111,6 +128,24 @@ def prepare_for_training(
             wrapped = torch.compile(wrapped)
         setattr(variant, name, wrapped)
     variant.optimizers = variant.build_optimizers()
+
+
+def step_runner(
+    variant: Variant, batches: DeviceBatches, precision: Precision, cuda_graph: bool
+) -> Callable[[int], dict[str, torch.Tensor]]:
+    """The step the loop calls: the variant's `train_step` under autocast, eager or recorded
+    once as a CUDA graph."""
+    if cuda_graph:
+        return GraphedStep(
+            variant, batches, lambda: autocast_for(variant.device, precision, cache=False)
+        )
+    autocast = autocast_for(variant.device, precision)
+
+    def eager(step: int) -> dict[str, torch.Tensor]:
+        with autocast:
+            return variant.train_step(batches, step)
+
+    return eager
 
 
 def train(options: TrainOptions, settings: dict[str, Any]) -> Path:
@@ -186,9 +221,15 @@ def _run(
     seed_everything(options.seed)
     data = load_data(spec, cls, config, options.seed)
     runtime = Runtime(
-        device, rank=group.rank, world_size=group.world_size, total_steps=options.steps
+        device,
+        rank=group.rank,
+        world_size=group.world_size,
+        total_steps=options.steps,
+        capturable=options.cuda_graph,
     )
     variant = cls(config, data.info, runtime)
+    if options.cuda_graph:
+        _check_graph_capturable(variant, device, group)
     averages = {}
     if options.ema:
         averages = {
@@ -233,7 +274,7 @@ def _run(
     grid_labels, grid_nrow = variant.grid_conditions(grid_n)
     real_points = data.train["x"] if data.info.kind.value == "points" else None
     check_every_step = device.type == "cpu" and not group.active
-    autocast = autocast_for(device, options.precision)
+    train_step = step_runner(variant, batches, options.precision, options.cuda_graph)
 
     def checkpoint(step: int) -> None:
         if group.main:
@@ -274,8 +315,7 @@ def _run(
     try:
         with _StopFlag() as stop, denormals_flushed(device):
             while step < options.steps:
-                with autocast:
-                    losses = variant.train_step(batches, step)
+                losses = train_step(step)
                 step += 1
                 for name, average in averages.items():
                     average.update(variant.networks[name])
