@@ -297,7 +297,7 @@ class Variant(ABC):
         """True when `train_step` can be recorded once as a CUDA graph and replayed
         (`--cuda-graph`): every step launches the same kernels, draws the same number of
         batches, reads no tensor on the host, does not branch on `step` and keeps its learning
-        rates fixed. A variant says so only after its recorded step was checked on a GPU."""
+        rates fixed. The engine cannot check these, so the default is no."""
         return False
 
     @abstractmethod
