@@ -56,3 +56,30 @@ def test_tac_option_trains_with_a_twin_head(tmp_path):
     assert model.networks["discriminator"].twin is not None
     lines = (run / "metrics.jsonl").read_text().splitlines()
     assert len(lines) == 3 and "nan" not in lines[-1]
+
+
+def test_real_only_classification_and_minibatch_source_head(tmp_path):
+    run = ganzoo.train(
+        "acgan",
+        steps=2,
+        batch_size=16,
+        out=tmp_path / "run",
+        classify_fakes=False,
+        minibatch_kernels=8,
+        **QUIET,
+    )
+    model = ganzoo.load(run, device="cpu")
+    discriminator = model.networks["discriminator"].eval()
+    real, fake = torch.rand(6, 1, 16, 16) * 2 - 1, model.sample(6, seed=1)
+    labels, fake_labels = torch.tensor([0, 1, 2, 3, 4, 5]), torch.tensor([9, 8, 7, 6, 5, 4])
+    with torch.no_grad():
+        _, classes = model.discriminator_losses(real, labels, fake, fake_labels)
+        _, real_classes, _ = discriminator(real)
+        source, logits, _ = discriminator(fake)
+        changed = fake.clone()
+        changed[1:] = -changed[1:]
+        changed_source, changed_logits, _ = discriminator(changed)
+    torch.testing.assert_close(classes, class_loss(real_classes, labels))
+    # Sample 0 is unchanged: its class logits stay, its source score sees the rest of the batch.
+    torch.testing.assert_close(changed_logits[0], logits[0])
+    assert not torch.allclose(changed_source[0], source[0])

@@ -12,6 +12,10 @@ copied implementation applies softmax before a cross-entropy, which squashes the
 classifier favours easy-to-classify samples and loses diversity within a class; a twin head
 learns the classes of *generated* samples, the main head learns real ones only, and G
 minimises CE(main) - CE(twin), which removes the conditional-entropy term that caused it.
+
+Two options outside the paper for the same loss of diversity: `classify_fakes=False` trains the
+class head on real digits only, and `minibatch_kernels=B` puts the minibatch-discrimination layer
+(Salimans et al. 2016) before the source head, so D sees a class drawn as one image.
 """
 
 from __future__ import annotations
@@ -25,15 +29,22 @@ from ganzoo import PLUGIN_API_VERSION, hookimpl
 from ganzoo.algorithms.adversarial import AdversarialConfig, AdversarialGAN
 from ganzoo.contracts import DataKind, NextBatch
 from ganzoo.nn.dcgan import DCGANBody
+from ganzoo.nn.minibatch import MinibatchDiscrimination
 from ganzoo.nn.norms import Norm, weight_norm_wrap
 
 
 class ACGANConfig(AdversarialConfig):
     class_weight: float = Field(1.0, ge=0, description="weight of the class log-likelihood")
+    classify_fakes: bool = Field(
+        True, description="D's class head also learns the requested classes of fakes (paper)"
+    )
     d_norm: Norm = Field(
         "spectral",
         description="spectral: with batch norm, a batch of identical fakes normalises to a "
         "constant and hides the collapse from D",
+    )
+    minibatch_kernels: int = Field(
+        0, ge=0, description="minibatch discrimination kernels before the source head (0: off)"
     )
     tac: bool = Field(False, description="twin auxiliary classifier (TAC-GAN)")
     d_steps: int = Field(
@@ -53,7 +64,9 @@ class AuxiliaryClassifierDiscriminator(nn.Module):
         super().__init__()
         self.body = DCGANBody(size, channels, config.width, config.d_norm)
         features = self.body.features
-        self.source = weight_norm_wrap(nn.Linear(features, 1), config.d_norm)
+        kernels = config.minibatch_kernels
+        self.minibatch = MinibatchDiscrimination(features, kernels) if kernels else nn.Identity()
+        self.source = weight_norm_wrap(nn.Linear(features + kernels, 1), config.d_norm)
         self.classes = weight_norm_wrap(nn.Linear(features, classes), config.d_norm)
         self.twin = (
             weight_norm_wrap(nn.Linear(features, classes), config.d_norm) if config.tac else None
@@ -62,7 +75,7 @@ class AuxiliaryClassifierDiscriminator(nn.Module):
     def forward(self, x: Tensor) -> tuple[Tensor, Tensor, Tensor | None]:
         h = self.body(x)
         twin = self.twin(h) if self.twin is not None else None
-        return self.source(h).squeeze(1), self.classes(h), twin
+        return self.source(self.minibatch(h)).squeeze(1), self.classes(h), twin
 
 
 def class_loss(logits: Tensor, labels: Tensor) -> Tensor:
@@ -90,8 +103,10 @@ class ACGAN(AdversarialGAN):
         source = self.loss.discriminator(real_source, fake_source)
         if self.config.tac:
             classes = class_loss(real_classes, labels) + class_loss(fake_twin, fake_labels)
-        else:
+        elif self.config.classify_fakes:
             classes = class_loss(real_classes, labels) + class_loss(fake_classes, fake_labels)
+        else:
+            classes = class_loss(real_classes, labels)
         return source, classes
 
     def generator_losses(self, fake: Tensor, fake_labels: Tensor) -> tuple[Tensor, Tensor]:
