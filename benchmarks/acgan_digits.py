@@ -36,7 +36,7 @@ MODELS = {
     "acgan-tac": ("acgan", {**SHARED, "tac": True}),
     # Not the paper's objective: the class head learns real digits only, and the source head
     # compares each sample with its minibatch (Salimans et al. 2016) to see within-class collapse.
-    "acgan-mbd": ("acgan", {**SHARED, "classify_fakes": False, "minibatch_kernels": 50}),
+    "acgan-mbd": ("acgan", {**SHARED, "classify_fakes": False, "minibatch_kernels": 100}),
     "cgan": ("cgan", SHARED),
 }
 
