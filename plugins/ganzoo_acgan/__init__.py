@@ -36,7 +36,9 @@ from ganzoo.nn.norms import Norm, weight_norm_wrap
 class ACGANConfig(AdversarialConfig):
     class_weight: float = Field(1.0, ge=0, description="weight of the class log-likelihood")
     classify_fakes: bool = Field(
-        True, description="D's class head also learns the requested classes of fakes (paper)"
+        True,
+        description="D's class head also learns the requested classes of fakes (paper); "
+        "with tac the main head learns real ones only whatever this says",
     )
     d_norm: Norm = Field(
         "spectral",
