@@ -69,17 +69,22 @@ def test_fid_with_a_singular_real_covariance_takes_the_eigendecomposition_path()
 
 
 def test_prdc_calibration_on_standard_normal_1000d():
-    """Naeem et al.'s figures for N(0, I) in 1000 dimensions, 10k vs 10k, k = 5: precision and
-    recall 0.477 / 0.471. (Their density 1.06 and coverage 0.974 come from one draw; on this
-    draw the prdc package itself gives 0.912 and 0.956, which this implementation reproduces
-    exactly: see the issue note.)"""
-    rng = np.random.default_rng(0)
-    real = rng.normal(size=(10_000, 1000)).astype(np.float32)
-    fake = rng.normal(size=(10_000, 1000)).astype(np.float32)
-    stats = neighbour_statistics(real, fake, k_pr=5, k_dc=5)
-    assert abs(stats.precision - 0.477) <= 0.03 and abs(stats.recall - 0.471) <= 0.03
-    assert stats.density == pytest.approx(0.9125, abs=0.002)
-    assert stats.coverage == pytest.approx(0.9563, abs=0.002)
+    """Naeem et al.'s figures for N(0, I) in 1000 dimensions, 10k vs 10k, k = 5: precision,
+    recall, density, coverage 0.477 / 0.471 / 1.06 / 0.974. Their README says the figures come
+    from one draw and fluctuate; density does by about 0.1 from draw to draw (0.91 to 1.07 on
+    these five), so the mean of five fixed draws is held to their tolerances. On draw 0 the prdc
+    package itself gives density 0.9125 and coverage 0.9563, which this implementation matches."""
+    draws = []
+    for seed in range(5):
+        rng = np.random.default_rng(seed)
+        real = rng.normal(size=(10_000, 1000)).astype(np.float32)
+        fake = rng.normal(size=(10_000, 1000)).astype(np.float32)
+        draws.append(neighbour_statistics(real, fake, k_pr=5, k_dc=5))
+    assert draws[0].density == pytest.approx(0.9125, abs=0.002)
+    assert draws[0].coverage == pytest.approx(0.9563, abs=0.002)
+    precision, recall, density, coverage = np.mean([tuple(d) for d in draws], axis=0)
+    assert abs(precision - 0.477) <= 0.03 and abs(recall - 0.471) <= 0.03
+    assert abs(density - 1.06) <= 0.12 and abs(coverage - 0.974) <= 0.015
 
 
 def test_prdc_equals_the_prdc_package():
