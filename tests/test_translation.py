@@ -10,6 +10,7 @@ from PIL import Image
 import ganzoo
 from conftest import run_zoo
 from ganzoo.contracts import DataKind, DataRequest
+from ganzoo.data.augment import jitter
 from ganzoo.data.digit_tasks import DigitsEdges, DigitsStyles, restyle
 from ganzoo.data.pairs import PairedFolder, UnpairedFolder
 from ganzoo.errors import ConfigError, DataError
@@ -217,3 +218,32 @@ def test_cyclegan_identity_loss_is_an_option(tmp_path):
         "cyclegan", steps=1, res_blocks=1, identity_weight=0.5, out=tmp_path / "b", **QUIET, **SMALL
     )
     assert logged(run)[-1]["identity"] > 0
+
+
+def test_jitter_keeps_pairs_aligned_and_windows_differ_per_sample():
+    torch.manual_seed(0)
+    x = torch.randn(16, 1, 32, 32)
+    a, b = jitter(x, 3 * x, draws=torch.rand(16, 3), mirror=True)
+    assert a.shape == x.shape and torch.allclose(b, 3 * a, atol=1e-5)
+    assert len({round(float(v), 4) for v in (a - x).abs().mean((1, 2, 3))}) == 16
+    assert torch.equal(jitter(x, draws=torch.rand(16, 3), scale=1.0)[0], x)
+
+
+def test_mirroring_alone_flips_the_images_whose_coin_is_below_one_half():
+    x = torch.randn(6, 1, 8, 8)
+    coins = torch.tensor([0.1, 0.9, 0.4, 0.6, 0.0, 0.99])
+    draws = torch.cat([torch.rand(6, 2), coins[:, None]], dim=1)
+    (out,) = jitter(x, draws=draws, mirror=True, scale=1.0)
+    for image, source, coin in zip(out, x, coins, strict=True):
+        assert torch.equal(image, source.flip(-1) if coin < 0.5 else source)
+
+
+@pytest.mark.parametrize("variant", ["cyclegan", "patchgan"])
+def test_translators_train_with_the_papers_jitter_and_mirroring(variant, tmp_path):
+    extra = {"res_blocks": 1} if variant == "cyclegan" else {}
+    run = ganzoo.train(
+        variant, steps=2, jitter=True, mirror=True, out=tmp_path, **extra, **QUIET, **SMALL
+    )
+    last = json.loads((run / "metrics.jsonl").read_text().splitlines()[-1])
+    losses = torch.tensor([v for k, v in last.items() if k.endswith("loss")])
+    assert len(losses) >= 2 and torch.isfinite(losses).all()

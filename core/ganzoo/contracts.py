@@ -207,6 +207,10 @@ class Runtime:
         z = torch.randn(n * self.world_size, *shape, device=self.device)
         return self._share(z, n)
 
+    def uniform(self, n: int, *shape: int) -> Tensor:
+        u = torch.rand(n * self.world_size, *shape, device=self.device)
+        return self._share(u, n)
+
     def randint(self, high: int, n: int, *shape: int) -> Tensor:
         r = torch.randint(high, (n * self.world_size, *shape), device=self.device)
         return self._share(r, n)

@@ -19,8 +19,8 @@ from pydantic import Field
 from torch import Tensor, nn
 
 from ganzoo import PLUGIN_API_VERSION, hookimpl
-from ganzoo.algorithms.translation import Translator
-from ganzoo.contracts import DataKind, NextBatch, VariantConfig
+from ganzoo.algorithms.translation import Translator, TranslatorConfig
+from ganzoo.contracts import DataKind, NextBatch
 from ganzoo.losses import LeastSquares
 from ganzoo.nn.norms import Norm
 from ganzoo.nn.patchgan import PatchDiscriminator
@@ -28,7 +28,7 @@ from ganzoo.nn.replay import ReplayPool
 from ganzoo.nn.resnet import ResNetGenerator
 
 
-class CycleGANConfig(VariantConfig):
+class CycleGANConfig(TranslatorConfig):
     image_size: int = Field(32, description="image side")
     channels: int | None = Field(None, description="image channels; None = the data's own")
     width: int = Field(64, ge=4, description="base channel width of the generators and critics")
@@ -107,6 +107,7 @@ class CycleGAN(Translator):
                 group["lr"] = self.learning_rate(step)
         batch = next_batch()
         a, b = batch["a"], batch["b"]
+        (a,), (b,) = self.augmented(a), self.augmented(b)
         critics = [self.networks["discriminator_a"], self.networks["discriminator_b"]]
         with self.runtime.frozen(critics[0]), self.runtime.frozen(critics[1]):
             fake_b, fake_a = self.generator_ab(a), self.generator_ba(b)

@@ -18,15 +18,15 @@ from pydantic import Field
 from torch import Tensor, nn
 
 from ganzoo import PLUGIN_API_VERSION, hookimpl
-from ganzoo.algorithms.translation import Translator
-from ganzoo.contracts import DataKind, NextBatch, VariantConfig
+from ganzoo.algorithms.translation import Translator, TranslatorConfig
+from ganzoo.contracts import DataKind, NextBatch
 from ganzoo.losses import NonSaturating
 from ganzoo.nn.norms import Norm
 from ganzoo.nn.patchgan import PatchDiscriminator
 from ganzoo.nn.unet import UNetGenerator
 
 
-class Pix2PixConfig(VariantConfig):
+class Pix2PixConfig(TranslatorConfig):
     image_size: int = Field(32, description="image side (a power of two)")
     channels: int | None = Field(None, description="output channels; None = the data's own")
     width: int = Field(64, ge=4, description="base channel width of G and D")
@@ -70,7 +70,7 @@ class Pix2Pix(Translator):
     def train_step(self, next_batch: NextBatch, step: int) -> dict[str, Tensor]:
         c, gan = self.config, NonSaturating()
         batch = next_batch()
-        a, b = batch["a"], batch["b"]
+        a, b = self.augmented(batch["a"], batch["b"])
         fake = self.generator(a)
         losses = {}
         if c.adversarial:

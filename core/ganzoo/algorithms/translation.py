@@ -9,12 +9,22 @@ from __future__ import annotations
 from typing import ClassVar, Literal
 
 import torch
+from pydantic import Field
 from torch import Tensor, nn
 
-from ganzoo.contracts import Variant
+from ganzoo.contracts import Variant, VariantConfig
+from ganzoo.data.augment import JITTER_SCALE, jitter
 from ganzoo.errors import ConfigError
 
 Direction = Literal["AtoB", "BtoA"]
+
+
+class TranslatorConfig(VariantConfig):
+    jitter: bool = Field(
+        False,
+        description="train on random 256/286 windows of each image, resampled (the papers' jitter)",
+    )
+    mirror: bool = Field(False, description="mirror half the training images (the papers' flips)")
 
 
 class Translator(Variant):
@@ -45,6 +55,15 @@ class Translator(Variant):
             return generator(images.to(self.device))
         finally:
             generator.train(was_training)
+
+    def augmented(self, *batches: Tensor) -> tuple[Tensor, ...]:
+        """The config's jitter and mirroring, one window per sample for all `batches` given."""
+        c = self.config
+        if not (c.jitter or c.mirror):
+            return batches
+        draws = self.runtime.uniform(len(batches[0]), 3)
+        scale = JITTER_SCALE if c.jitter else 1.0
+        return jitter(*batches, draws=draws, mirror=c.mirror, scale=scale)
 
     def input_shape(self, direction: str) -> tuple[int, ...]:
         channels = self.data.extra.get("input_channels", self.data.shape[0])
