@@ -12,6 +12,7 @@ from conftest import ROOT
     ("script", "expected"),
     [
         (["train_throughput.py", "--smoke"], "speed-up:"),
+        (["cuda_graph_check.py", "--smoke"], "| dcgan | 0.00e+00 |"),
         (["metrics_speed.py", "--smoke"], "PR/DC"),
         (["metrics_speed.py", "--memory", "600", "--dim", "16"], "peak resident memory"),
         (["list_speed.py", "--repeats", "1"], "zoo list takes 1/"),
