@@ -20,8 +20,15 @@ from pathlib import Path
 import torch
 
 import ganzoo
+from ganzoo.algorithms.adversarial import AdversarialGAN
+from ganzoo.plugins import host
+from ganzoo.variants import variant_class
 
-CAPTURABLE = ["gan", "dcgan", "cgan", "wgan-gp", "lsgan", "sngan", "acgan", "improved-gan"]
+
+def capturable_variants() -> list[str]:
+    """The installed variants of the `AdversarialGAN` family: their default step is capturable."""
+    ids = host().ids("variant")
+    return [v for v in ids if issubclass(variant_class(v), AdversarialGAN)]
 
 
 def train_and_sample(variant: str, graph: bool, args, out: Path) -> torch.Tensor:
@@ -45,10 +52,11 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--device", default="cuda")
     parser.add_argument("--steps", type=int, default=30)
-    parser.add_argument("--variants", nargs="+", default=CAPTURABLE)
+    parser.add_argument("--variants", nargs="+", help="default: every capturable variant")
     parser.add_argument("--smoke", action="store_true", help="CPU, eager both times, 2 steps")
     args = parser.parse_args()
     args.settings = {}
+    args.variants = args.variants or capturable_variants()
     if args.smoke:
         args.device, args.steps, args.variants = "cpu", 2, ["dcgan"]
         args.settings = {"batch_size": 8}

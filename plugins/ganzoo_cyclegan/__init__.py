@@ -106,8 +106,7 @@ class CycleGAN(Translator):
             for group in optimizer.param_groups:
                 group["lr"] = self.learning_rate(step)
         batch = next_batch()
-        a, b = batch["a"], batch["b"]
-        (a,), (b,) = self.augmented(a), self.augmented(b)
+        (a,), (b,) = self.augmented(batch["a"]), self.augmented(batch["b"])
         critics = [self.networks["discriminator_a"], self.networks["discriminator_b"]]
         with self.runtime.frozen(critics[0]), self.runtime.frozen(critics[1]):
             fake_b, fake_a = self.generator_ab(a), self.generator_ba(b)
