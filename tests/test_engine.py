@@ -123,7 +123,7 @@ def test_two_process_gloo_ddp_equals_one_process_with_double_batch(tmp_path):
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--set", "nope=1"], "dcgan has no config key 'nope'; valid keys: z_dim"),
+        (["--set", "nope=1"], "dcgan has no config key 'nope'; valid keys: decay_start"),
         (["--set", "z_dim=lots"], "z_dim='lots': Input should be a valid integer"),
         (["--set", "image_size=20"], "image_size (16, 32, 64), not 20"),
         (["--set", "novalue"], "--set expects key=value"),
@@ -136,6 +136,7 @@ def test_two_process_gloo_ddp_equals_one_process_with_double_batch(tmp_path):
         (["--batch-size", "5000"], "fewer than one batch of 5000"),
         (["--cuda-graph", "--device", "cpu"], "--cuda-graph needs a CUDA device"),
         (["--cuda-graph", "--set", "replay_size=8"], "cannot record its step as a CUDA graph"),
+        (["--cuda-graph", "--set", "decay_start=0"], "--cuda-graph keeps the learning rates"),
     ],
 )
 def test_bad_input_is_one_line_exit_2(tmp_path, args, message):
@@ -144,6 +145,33 @@ def test_bad_input_is_one_line_exit_2(tmp_path, args, message):
     assert done.stderr.count("\n") == 1, done.stderr
     assert message in done.stderr
     assert not (tmp_path / "r" / "config.json").exists()
+
+
+def test_learning_rate_decay_follows_the_config_and_survives_resume(tmp_path):
+    decay = {"decay_start": 2, "decay_steps": 4, "lr_g": 1e-3, "lr_d": 2e-3}
+    common = {"data": "ring8", "batch_size": 16, **QUIET}
+    straight = ganzoo.train("gan", steps=6, out=tmp_path / "straight", **decay, **common)
+    constant = ganzoo.train(
+        "gan", steps=6, out=tmp_path / "constant", lr_g=1e-3, lr_d=2e-3, **common
+    )
+    half = ganzoo.train("gan", steps=3, out=tmp_path / "half", **decay, **common)
+    ganzoo.train("gan", steps=6, resume=half, **QUIET)
+
+    def final_state(run):
+        generator = load_tensors(run / "generator.safetensors")
+        state = json.loads((latest_checkpoint(run) / "state.json").read_text())
+        rates = [
+            state["optimizers"][n]["param_groups"][0]["lr"] for n in ("generator", "discriminator")
+        ]
+        return generator, rates
+
+    (g_straight, rates), (g_half, resumed_rates) = final_state(straight), final_state(half)
+    assert rates == pytest.approx([0.25e-3, 0.5e-3])  # step 5 of 6: 1 - (5 - 2) / 4 of the rates
+    assert resumed_rates == pytest.approx(rates)
+    for name, tensor in g_straight.items():
+        torch.testing.assert_close(g_half[name], tensor, rtol=0, atol=0)
+    g_constant, _ = final_state(constant)
+    assert any(not torch.equal(g_constant[k], v) for k, v in g_straight.items())
 
 
 def test_config_file_is_validated(tmp_path):

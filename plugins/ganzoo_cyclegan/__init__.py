@@ -26,9 +26,10 @@ from ganzoo.nn.norms import Norm
 from ganzoo.nn.patchgan import PatchDiscriminator
 from ganzoo.nn.replay import ReplayPool
 from ganzoo.nn.resnet import ResNetGenerator
+from ganzoo.schedule import LinearDecay
 
 
-class CycleGANConfig(TranslatorConfig):
+class CycleGANConfig(TranslatorConfig, LinearDecay):
     image_size: int = Field(32, description="image side")
     channels: int | None = Field(None, description="image channels; None = the data's own")
     width: int = Field(64, ge=4, description="base channel width of the generators and critics")
@@ -46,8 +47,7 @@ class CycleGANConfig(TranslatorConfig):
     norm: Norm = Field("instance", description="normalisation in generators and critics")
     lr: float = Field(2e-4, gt=0, description="Adam learning rate at the start")
     betas: tuple[float, float] = Field((0.5, 0.999), description="Adam betas")
-    decay_start: int = Field(1000, ge=0, description="step after which the rate decays")
-    decay_steps: int = Field(1000, ge=1, description="steps over which it decays to 0")
+    decay_start: int | None = Field(1000, ge=0, description="step after which the rate decays")
 
 
 class CycleGAN(Translator):
@@ -95,16 +95,8 @@ class CycleGAN(Translator):
             "discriminators": adam("discriminator_a", "discriminator_b"),
         }
 
-    def learning_rate(self, step: int) -> float:
-        """Set by the config, not by --steps, so a resumed run follows the same schedule."""
-        c = self.config
-        return c.lr * min(1.0, max(0.0, 1 - (step - c.decay_start) / c.decay_steps))
-
     def train_step(self, next_batch: NextBatch, step: int) -> dict[str, Tensor]:
         c, gan = self.config, LeastSquares()
-        for optimizer in self.optimizers.values():
-            for group in optimizer.param_groups:
-                group["lr"] = self.learning_rate(step)
         batch = next_batch()
         (a,), (b,) = self.augmented(batch["a"]), self.augmented(batch["b"])
         critics = [self.networks["discriminator_a"], self.networks["discriminator_b"]]

@@ -27,10 +27,11 @@ from ganzoo.errors import ConfigError
 from ganzoo.nn.dcgan import DCGANBody, DCGANGenerator
 from ganzoo.nn.mlp import MLPGenerator, mlp_trunk
 from ganzoo.nn.norms import Norm
+from ganzoo.schedule import LinearDecay
 from ganzoo.transport import cosine_cost, sinkhorn_cost
 
 
-class OTGANConfig(VariantConfig):
+class OTGANConfig(VariantConfig, LinearDecay):
     z_dim: int = Field(64, ge=1, description="latent (noise) dimension")
     lr: float = Field(3e-4, gt=0, description="Adam learning rate, both networks (the paper's)")
     betas: tuple[float, float] = Field((0.5, 0.999), description="Adam betas")

@@ -23,11 +23,12 @@ from ganzoo.nn.dcgan import DCGANDiscriminator, DCGANGenerator
 from ganzoo.nn.mlp import MLPDiscriminator, MLPGenerator
 from ganzoo.nn.norms import Norm
 from ganzoo.nn.replay import ReplayPool
+from ganzoo.schedule import LinearDecay
 
 LossName = Literal["non-saturating", "minimax", "wasserstein", "hinge", "least-squares"]
 
 
-class AdversarialConfig(VariantConfig):
+class AdversarialConfig(VariantConfig, LinearDecay):
     z_dim: int = Field(64, ge=1, description="latent (noise) dimension")
     loss: LossName = Field("non-saturating", description="GAN objective (NSGAN is the default)")
     d_steps: int = Field(1, ge=1, description="k: discriminator steps per generator step")

@@ -31,6 +31,7 @@ from ganzoo.engine.pictures import save_samples_picture
 from ganzoo.engine.reporting import Reporter, truncate_metrics
 from ganzoo.engine.runfolder import export, load_weights, read_config
 from ganzoo.errors import ConfigError, TrainingDiverged, ZooError
+from ganzoo.schedule import decaying, scale_learning_rates
 from ganzoo.variants import load_data
 
 
@@ -109,6 +110,11 @@ def _check_graph_capturable(
             f"{variant.id} with these settings cannot record its step as a CUDA graph (it "
             "changes from step to step: see Variant.graph_capturable); drop --cuda-graph"
         )
+    if decaying(variant.config):
+        raise ConfigError(
+            "--cuda-graph keeps the learning rates it recorded; drop --cuda-graph or the "
+            "learning-rate decay (decay_start)"
+        )
     if device.type != "cuda":
         raise ConfigError(f"--cuda-graph needs a CUDA device, not {device.type} (--device cuda)")
     if group.active:
@@ -133,15 +139,19 @@ def prepare_for_training(
 def step_runner(
     variant: Variant, batches: DeviceBatches, precision: Precision, cuda_graph: bool
 ) -> Callable[[int], dict[str, torch.Tensor]]:
-    """The step the loop calls: the variant's `train_step` under autocast, eager or recorded
-    once as a CUDA graph."""
+    """The step the loop calls: the config's learning-rate schedule, then the variant's
+    `train_step` under autocast, eager or recorded once as a CUDA graph (rates fixed)."""
     if cuda_graph:
         return GraphedStep(
             variant, batches, lambda: autocast_for(variant.device, precision, cache=False)
         )
     autocast = autocast_for(variant.device, precision)
 
+    schedule = variant.config if decaying(variant.config) else None
+
     def eager(step: int) -> dict[str, torch.Tensor]:
+        if schedule is not None:
+            scale_learning_rates(variant.optimizers.values(), schedule.rate_share(step))
         with autocast:
             return variant.train_step(batches, step)
 
