@@ -137,6 +137,18 @@ def test_improved_gan_blurs_and_drops_out_on_images_only_unless_told(tmp_path):
     assert not torch.equal(d(x), d(x))
 
 
+def test_improved_gan_smooths_real_labels_on_points_only_unless_told(tmp_path):
+    def real_label(**options) -> float:
+        out = tmp_path / str(len(list(tmp_path.iterdir())))
+        run = ganzoo.train("improved-gan", steps=1, batch_size=8, out=out, **QUIET, **options)
+        return ganzoo.load(run, device="cpu").loss.real_label
+
+    assert real_label() == 0.9
+    assert real_label(data="digits") == 1.0
+    assert real_label(data="digits", real_label=0.8) == 0.8
+    assert real_label(real_label=1.0) == 1.0
+
+
 def test_historical_average_is_the_mean_of_past_parameters():
     from ganzoo_improved_gan import HistoricalAverage
 
