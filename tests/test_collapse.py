@@ -149,6 +149,20 @@ def test_improved_gan_smooths_real_labels_on_points_only_unless_told(tmp_path):
     assert real_label(real_label=1.0) == 1.0
 
 
+def test_improved_gan_normalises_its_point_discriminator_as_configured(tmp_path):
+    from torch.nn.utils import parametrize
+
+    def parametrized_layers(**options) -> int:
+        out = tmp_path / str(len(list(tmp_path.iterdir())))
+        run = ganzoo.train("improved-gan", steps=1, batch_size=8, out=out, **QUIET, **options)
+        trunk = ganzoo.load(run, device="cpu").networks["discriminator"].trunk
+        return sum(parametrize.is_parametrized(m) for m in trunk.modules())
+
+    assert parametrized_layers() == 0
+    assert parametrized_layers(d_norm="spectral") == 3
+    assert parametrized_layers(d_norm="weight") == 3
+
+
 def test_historical_average_is_the_mean_of_past_parameters():
     from ganzoo_improved_gan import HistoricalAverage
 

@@ -118,7 +118,7 @@ class ImprovedGAN(AdversarialGAN):
         noise = (0.0 if points else 0.2) if c.input_noise is None else c.input_noise
         dropout = (0.0 if points else 0.5) if c.d_dropout is None else c.d_dropout
         if points:
-            trunk = mlp_trunk(self.data.shape, c.hidden, c.depth, dropout=dropout)
+            trunk = mlp_trunk(self.data.shape, c.hidden, c.depth, c.d_norm, dropout)
             features = c.hidden
         else:
             channels, size = self.data.shape[0], self.data.shape[-1]
