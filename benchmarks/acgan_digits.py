@@ -34,6 +34,8 @@ SHARED = {"d_norm": "spectral", "d_steps": 2, "lr_d": 4e-4}
 MODELS = {
     "acgan": ("acgan", SHARED),
     "acgan-tac": ("acgan", {**SHARED, "tac": True}),
+    # The paper's objective (fakes classified too) with the minibatch layer before the source head.
+    "acgan-paper-mbd": ("acgan", {**SHARED, "minibatch_kernels": 100}),
     # Not the paper's objective: the class head learns real digits only, and the source head
     # compares each sample with its minibatch (Salimans et al. 2016) to see within-class collapse.
     "acgan-mbd": ("acgan", {**SHARED, "classify_fakes": False, "minibatch_kernels": 100}),
@@ -79,15 +81,15 @@ def train_on_generated(run: Path, n: int, epochs: int) -> dict[str, float]:
     }
 
 
-def picture(root: Path, seed: int, path: Path) -> Path:
-    """The three models side by side, one row per class (6 samples each)."""
+def picture(root: Path, names: list[str], seed: int, path: Path) -> Path:
+    """The models side by side, one row per class (6 samples each)."""
     from PIL import Image, ImageDraw
 
     from ganzoo.engine.pictures import grid_image
 
     labels = torch.arange(10).repeat_interleave(6)
     panels = []
-    for name in MODELS:
+    for name in names:
         model = ganzoo.load(root / f"{name}-seed{seed}", device="cpu")
         grid = grid_image(model.sample(len(labels), labels=labels, seed=1), nrow=6, cell=32)
         tile = Image.fromarray(grid.squeeze(2)).convert("RGB")
@@ -129,13 +131,16 @@ def main() -> int:
     parser.add_argument("--out", type=Path, default=None, help="keep the runs here")
     parser.add_argument("--figure", type=Path, help="write the first seed's samples here (PNG)")
     parser.add_argument("--jobs", type=int, default=1, help="runs trained at once")
+    parser.add_argument(
+        "--models", nargs="+", choices=list(MODELS), default=list(MODELS), help="rows to run"
+    )
     parser.add_argument("--smoke", action="store_true")
     args = parser.parse_args()
     per_class, tstr_n, tstr_epochs = 100, 10_000, 3
     if args.smoke:
         args.steps, args.seeds, per_class, tstr_n, tstr_epochs = 10, [0], 10, 1000, 1
     root = args.out or Path(tempfile.mkdtemp(prefix="acgan-bench-"))
-    jobs = [(seed, name) for seed in args.seeds for name in MODELS]
+    jobs = [(seed, name) for seed in args.seeds for name in args.models]
     threads = max(1, torch.get_num_threads() // args.jobs)
     with ProcessPoolExecutor(args.jobs) as pool:
         runs = list(
@@ -149,15 +154,15 @@ def main() -> int:
                 [threads] * len(jobs),
             )
         )
-    results: dict[str, list[dict]] = {name: [] for name in MODELS}
+    results: dict[str, list[dict]] = {name: [] for name in args.models}
     for run, (seed, name) in zip(runs, jobs, strict=True):
         scores = evaluate(run, per_class)
-        if name in ("acgan", "acgan-mbd"):
+        if name in ("acgan", "acgan-mbd", "acgan-paper-mbd"):
             scores |= train_on_generated(run, tstr_n, tstr_epochs)
         results[name].append(scores)
         print(json.dumps({"model": name, "seed": seed, **scores}), flush=True)
     if args.figure:
-        print(f"wrote {picture(root, args.seeds[0], args.figure)}")
+        print(f"wrote {picture(root, args.models, args.seeds[0], args.figure)}")
     print(f"\nsteps {args.steps}, seeds {args.seeds}; mean ± std over seeds")
     keys = ["accuracy", "fid", "class_coverage", "intra_class_fid", "tstr", "trtr"]
     print("| model | " + " | ".join(keys) + " |")
