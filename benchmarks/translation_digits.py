@@ -152,7 +152,7 @@ def cyclegan(args, folder: Path) -> None:
     )
     rows = {"AtoB": [], "BtoA": []}
     # The paper's schedule at any length: constant for the first half, then down to 0.
-    halves = {"decay_start": args.steps // 2, "decay_steps": max(1, args.steps - args.steps // 2)}
+    halves = {"decay_start": args.steps // 2, "decay_steps": args.steps - args.steps // 2}
     for (seed, _), model in train_all("cyclegan", args, folder, {"CycleGAN": halves}):
         for direction, source, target, target_style in (
             ("AtoB", data.test["a"], "B", 1),
