@@ -1,6 +1,6 @@
 """ACGAN on the bundled digits against cgan and ACGAN with its diversity options, 3 seeds.
 
-    python benchmarks/acgan_digits.py                     # 3 seeds x 5 models, 3000 steps each
+    python benchmarks/acgan_digits.py                     # 3 seeds x 6 models, 3000 steps each
     python benchmarks/acgan_digits.py --models acgan cgan # only these rows
     python benchmarks/acgan_digits.py --jobs 2            # trains two runs at a time
     python benchmarks/acgan_digits.py --smoke             # seconds; checks the harness
@@ -35,6 +35,9 @@ SHARED = {"d_norm": "spectral", "d_steps": 2, "lr_d": 4e-4}
 MODELS = {
     "acgan": ("acgan", SHARED),
     "acgan-tac": ("acgan", {**SHARED, "tac": True}),
+    # TAC-GAN's objective (the main class head learns real digits, a twin head the fakes) with
+    # the minibatch layer before the source head.
+    "acgan-tac-mbd": ("acgan", {**SHARED, "tac": True, "minibatch_kernels": 100}),
     # The paper's objective (fakes classified too) with the minibatch layer before the source head.
     "acgan-paper-mbd": ("acgan", {**SHARED, "minibatch_kernels": 100}),
     # Not the paper's objective: the class head learns real digits only, and the source head
@@ -42,7 +45,7 @@ MODELS = {
     "acgan-mbd": ("acgan", {**SHARED, "classify_fakes": False, "minibatch_kernels": 100}),
     "cgan": ("cgan", SHARED),
 }
-TRAIN_ON_GENERATED = ("acgan", "acgan-paper-mbd", "acgan-mbd")
+TRAIN_ON_GENERATED = ("acgan", "acgan-tac-mbd", "acgan-paper-mbd", "acgan-mbd")
 
 
 def evaluate(run: Path, per_class: int) -> dict[str, float]:
