@@ -48,9 +48,17 @@ def test_sampling_with_explicit_labels_keeps_shape_and_order(tmp_path):
     torch.testing.assert_close(images, expected)
 
 
-def test_tac_option_trains_with_a_twin_head(tmp_path):
+@pytest.mark.parametrize("minibatch_kernels", [0, 8])
+def test_tac_option_trains_with_a_twin_head(tmp_path, minibatch_kernels):
     run = ganzoo.train(
-        "acgan", steps=3, batch_size=16, out=tmp_path / "run", tac=True, log_every=1, **QUIET
+        "acgan",
+        steps=3,
+        batch_size=16,
+        out=tmp_path / "run",
+        tac=True,
+        minibatch_kernels=minibatch_kernels,
+        log_every=1,
+        **QUIET,
     )
     model = ganzoo.load(run, device="cpu")
     assert model.networks["discriminator"].twin is not None
