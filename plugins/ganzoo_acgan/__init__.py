@@ -16,9 +16,9 @@ minimises CE(main) - CE(twin), which removes the conditional-entropy term that c
 Two options outside the paper for the same loss of diversity: `classify_fakes=False` trains the
 class head on real digits only, and `minibatch_kernels=B` puts the minibatch-discrimination layer
 (Salimans et al. 2016) before the source head, so D sees a class drawn as one image. The layer
-closes the FID gap to cgan only next to a class head that does not learn the fakes (`tac=True`
-or `classify_fakes=False`): with the paper's objective G and the head agree on labels that the
-real digits do not carry (BENCHMARKS.md, 3 seeds).
+brings FID to cgan's level, but the samples keep their class only when the class head does not
+learn the fakes (`tac=True` or `classify_fakes=False`): with the paper's objective G and the
+head agree on labels that the real digits do not carry (BENCHMARKS.md, 3 seeds).
 """
 
 from __future__ import annotations
