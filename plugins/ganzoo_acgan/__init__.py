@@ -17,8 +17,9 @@ Two options outside the paper for the same loss of diversity: `classify_fakes=Fa
 class head on real digits only, and `minibatch_kernels=B` puts the minibatch-discrimination layer
 (Salimans et al. 2016) before the source head, so D sees a class drawn as one image. The layer
 brings FID to cgan's level, but the samples keep their class only when the class head does not
-learn the fakes (`tac=True` or `classify_fakes=False`): with the paper's objective G and the
-head agree on labels that the real digits do not carry (BENCHMARKS.md, 3 seeds).
+learn the fakes (`tac=True` or `classify_fakes=False`); with the paper's objective they drift
+to other digits, likely because G and the head can agree on labels that the real digits do not
+carry (BENCHMARKS.md, 3 seeds).
 """
 
 from __future__ import annotations
