@@ -31,6 +31,7 @@ from ganzoo.engine.pictures import save_samples_picture
 from ganzoo.engine.reporting import Reporter, truncate_metrics
 from ganzoo.engine.runfolder import export, load_weights, read_config
 from ganzoo.errors import ConfigError, TrainingDiverged, ZooError
+from ganzoo.nn.layout import use_channels_last
 from ganzoo.schedule import decaying, scale_learning_rates
 from ganzoo.variants import load_data
 
@@ -128,7 +129,7 @@ def prepare_for_training(
     images = len(variant.data.shape) == 3
     for name, network in variant.networks.items():
         if images:
-            network.to(memory_format=torch.channels_last)
+            use_channels_last(network)
         wrapped = distributed.wrap(network, group, variant.device)
         if compile_networks:
             wrapped = torch.compile(wrapped)

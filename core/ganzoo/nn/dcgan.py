@@ -9,6 +9,7 @@ import torch
 from torch import Tensor, nn
 
 from ganzoo.errors import ConfigError
+from ganzoo.nn.layout import Flatten, Unflatten
 from ganzoo.nn.norms import Norm, feature_norm, weight_norm_wrap
 
 SIZES = (16, 32, 64)
@@ -45,7 +46,7 @@ class DCGANGenerator(nn.Module):
         inputs = z_dim * (2 if num_classes else 1)
         self.project = nn.Sequential(
             nn.Linear(inputs, top * 16, bias=False),
-            nn.Unflatten(1, (top, 4, 4)),
+            Unflatten((top, 4, 4)),
             nn.BatchNorm2d(top),
             nn.ReLU(True),
         )
@@ -94,7 +95,7 @@ class DCGANBody(nn.Module):
             if dropout:
                 layers.append(nn.Dropout(dropout))
             channels_in = channels_out
-        self.layers = nn.Sequential(*layers, nn.Flatten())
+        self.layers = nn.Sequential(*layers, Flatten())
         self.features = channels_in * 16
         self.apply(init_dcgan_weights)
 
