@@ -67,6 +67,7 @@ def one_seed(args: argparse.Namespace, seed: int) -> dict:
         "d_pretrain_steps": args.d_pretrain_steps,
         "d_steps": args.d_steps,
         "rollouts": args.rollouts,
+        "rollout_rate": args.rollout_rate,
         "discriminator": args.discriminator,
     }
     random_nll = random_generator_nll(args.spec, settings, seed, args.samples)
@@ -130,8 +131,9 @@ def report(results: list[dict], args: argparse.Namespace) -> str:
         f"SeqGAN synthetic benchmark on {args.oracle_name}; seeds {[r['seed'] for r in results]}; "
         f"{args.samples} samples per NLL-oracle; MLE {args.mle_steps} batches of 64 "
         f"({args.mle_steps / EPOCH_STEPS:.0f} epochs), D pre-training {args.d_pretrain_steps} "
-        f"batches, {args.rounds} adversarial rounds ({args.rollouts} rollouts, {args.d_steps} D "
-        f"batches each, {args.discriminator} D)",
+        f"batches, {args.rounds} adversarial rounds ({args.rollouts} rollouts by a net "
+        f"keeping {args.rollout_rate} of itself a round, {args.d_steps} D batches each, "
+        f"{args.discriminator} D)",
         "",
         "| model | NLL-oracle, mean ± sd over seeds | per seed | paper's oracle, Table 1 |",
         "|---|---|---|---|",
@@ -159,6 +161,9 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=150, help="adversarial rounds")
     parser.add_argument("--rollouts", type=int, default=16)
     parser.add_argument("--d-steps", type=int, default=15, help="D batches per round")
+    parser.add_argument(
+        "--rollout-rate", type=float, default=0.8, help="how much the rollout net keeps a round"
+    )
     parser.add_argument("--discriminator", choices=["small", "paper"], default="small")
     parser.add_argument(
         "--eval-steps", type=int, default=1250, help="MLE batches between NLL-oracle (8 epochs)"
