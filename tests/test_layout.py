@@ -6,6 +6,7 @@ import torch
 
 from ganzoo.nn.dcgan import DCGANDiscriminator, DCGANGenerator
 from ganzoo.nn.layout import Flatten, Unflatten, layout_of, use_channels_last
+from ganzoo.nn.norms import feature_norm
 
 
 def test_flatten_hands_the_gradient_back_in_the_input_layout():
@@ -46,3 +47,10 @@ def test_channels_last_dcgan_matches_the_default_layout(size):
     torch.testing.assert_close(score_cl, score, rtol=1e-5, atol=1e-5)
     for grad, grad_cl in zip(grads, grads_cl, strict=True):
         torch.testing.assert_close(grad_cl, grad, rtol=1e-4, atol=1e-6)
+
+
+def test_instance_norm_matches_instancenorm2d_and_keeps_channels_last():
+    x = torch.randn(2, 6, 5, 5)
+    norm = feature_norm("instance", 6)
+    torch.testing.assert_close(norm(x), torch.nn.InstanceNorm2d(6)(x))
+    assert layout_of(norm(x.contiguous(memory_format=torch.channels_last))) == torch.channels_last

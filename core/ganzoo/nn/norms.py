@@ -21,11 +21,14 @@ def weight_norm_wrap(layer: nn.Module, norm: Norm) -> nn.Module:
 
 def feature_norm(norm: Norm, channels: int) -> nn.Module:
     """Batch norm (DCGAN, pix2pix), instance norm (CycleGAN) or a per-sample norm
-    (GroupNorm(1) = layer norm, WGAN-GP safe)."""
+    (GroupNorm(1) = layer norm, WGAN-GP safe). Instance norm is GroupNorm with a group per
+    channel, the same statistics as InstanceNorm2d without running averages or affine terms;
+    it keeps channels-last activations channels-last, which InstanceNorm2d does not on CPU
+    (every layer after it then ran its backward on mixed layouts)."""
     if norm == "batch":
         return nn.BatchNorm2d(channels)
     if norm == "instance":
-        return nn.InstanceNorm2d(channels)
+        return nn.GroupNorm(channels, channels, affine=False)
     if norm == "layer":
         return nn.GroupNorm(1, channels)
     return nn.Identity()
