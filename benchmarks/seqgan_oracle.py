@@ -6,8 +6,9 @@ generator, of MLE, and of SeqGAN, on the paper's oracle or on a freshly drawn on
     python benchmarks/seqgan_oracle.py --smoke               # seconds; checks the harness only
 
 Each seed trains one run in three legs of the same run folder (the engine resumes it): MLE
-pre-training with NLL-oracle every `--eval-epochs` epochs, D pre-training, then adversarial
-rounds with NLL-oracle every 5 rounds. NLL-oracle is measured on `--samples` generated
+pre-training with NLL-oracle every `--eval-steps` batches, D pre-training, then adversarial
+rounds with NLL-oracle every `--round-eval` rounds; `--pretrained OUT` starts the third leg from
+the pre-trained checkpoints of an earlier run, to compare adversarial settings from one start. NLL-oracle is measured on `--samples` generated
 sequences (the paper: 10,000); the time each leg took is in the runs' metrics.jsonl. Writes
 results.json (after every seed), report.md and the
 curve nll-oracle.png to `--out`; run again with the same `--out`, it continues the runs there.
@@ -27,7 +28,7 @@ import torch
 import ganzoo
 from ganzoo.contracts import Runtime
 from ganzoo.data.oracle import PAPER_ORACLE_SHA256, file_sha256, nll_oracle, oracle_for
-from ganzoo.engine.checkpoint import latest_checkpoint
+from ganzoo.engine.checkpoint import checkpoint_root, latest_checkpoint
 from ganzoo.variants import build_config, load_data, variant_class
 
 PAPER = {"random": 10.310, "MLE": 9.038, "SS": 8.985, "PG-BLEU": 8.946, "SeqGAN": 8.736}
@@ -60,6 +61,25 @@ def advance(run: Path, steps: int, first: dict, eval_every: int, common: dict) -
         ganzoo.train("seqgan", steps=steps, resume=run, eval_every=eval_every, **common)
 
 
+def fork_pretrained(source: Path, run: Path, step: int, settings: dict) -> None:
+    """A copy of `source` as it stood after pre-training (step `step`), with `settings` for the
+    adversarial leg: MLE and D pre-training do not read them, so adversarial schedules can be
+    compared from one start without training it again."""
+    folder = checkpoint_root(source) / f"step-{step:08d}"
+    if not (folder / "state.json").is_file():
+        raise SystemExit(f"--pretrained: {source} has no checkpoint at step {step}")
+    shutil.copytree(folder, checkpoint_root(run) / folder.name)
+    for name in ("config.json", "metrics.jsonl"):
+        shutil.copy2(source / name, run / name)
+    (checkpoint_root(run) / "latest").write_text(json.dumps({"step": step, "folder": folder.name}))
+    metrics = run / "metrics.jsonl"
+    lines = metrics.read_text().splitlines(keepends=True)
+    metrics.write_text("".join(line for line in lines if json.loads(line)["step"] <= step))
+    config = json.loads((run / "config.json").read_text())
+    config["config"] |= settings
+    (run / "config.json").write_text(json.dumps(config, indent=1))
+
+
 def one_seed(args: argparse.Namespace, seed: int) -> dict:
     torch.set_num_threads(max(1, args.threads))
     settings = {
@@ -81,10 +101,14 @@ def one_seed(args: argparse.Namespace, seed: int) -> dict:
         eval_metric="nll_oracle",
         eval_samples=args.samples,
     )
+    pretrained = args.mle_steps + args.d_pretrain_steps
+    if args.pretrained and latest_checkpoint(run) is None:
+        shutil.rmtree(run, ignore_errors=True)
+        adversarial = {k: settings[k] for k in ("d_steps", "rollouts", "rollout_rate")}
+        fork_pretrained(args.pretrained / f"seed{seed}", run, pretrained, adversarial)
     advance(
         run, args.mle_steps, dict(data=args.spec, seed=seed, **settings), args.eval_steps, common
     )
-    pretrained = args.mle_steps + args.d_pretrain_steps
     advance(run, pretrained, {}, 0, common)
     advance(run, pretrained + args.rounds, {}, args.round_eval, common)
     curve = eval_curve(run)
@@ -173,6 +197,12 @@ def main() -> int:
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--jobs", type=int, default=1, help="seeds trained at once")
     parser.add_argument("--out", type=Path, default=Path("benchmarks/results/seqgan"))
+    parser.add_argument(
+        "--pretrained",
+        type=Path,
+        metavar="OUT",
+        help="start each seed from the pre-trained (MLE + D) checkpoint of an earlier --out",
+    )
     parser.add_argument("--smoke", action="store_true", help="tiny run that checks the harness")
     args = parser.parse_args()
     if args.smoke:

@@ -33,3 +33,19 @@ def test_benchmark_smoke(script, expected, tmp_path):
         timeout=300,
     )
     assert expected in done.stdout, done.stderr[-2000:]
+
+
+def test_seqgan_benchmark_forked_from_pretraining_equals_a_run_from_scratch(tmp_path):
+    """`--pretrained` reuses MLE and D pre-training; the adversarial leg must come out as if the
+    whole run had trained with the new settings."""
+
+    def run(out, *extra):
+        script = ROOT / "benchmarks" / "seqgan_oracle.py"
+        arguments = [sys.executable, str(script), "--smoke", "--out", str(tmp_path / out), *extra]
+        subprocess.run(arguments, check=True, capture_output=True, timeout=300)
+        return (tmp_path / out / "results.json").read_text()
+
+    run("default")
+    scratch = run("scratch", "--rollout-rate", "0")
+    forked = run("forked", "--rollout-rate", "0", "--pretrained", str(tmp_path / "default"))
+    assert forked == scratch
