@@ -184,7 +184,7 @@ def main() -> int:
     parser.add_argument("--d-pretrain-steps", type=int, default=3000)
     parser.add_argument("--rounds", type=int, default=150, help="adversarial rounds")
     parser.add_argument("--rollouts", type=int, default=16)
-    parser.add_argument("--d-steps", type=int, default=15, help="D batches per round")
+    parser.add_argument("--d-steps", type=int, default=5, help="D batches per round")
     parser.add_argument(
         "--rollout-rate", type=float, default=0.8, help="how much the rollout net keeps a round"
     )
