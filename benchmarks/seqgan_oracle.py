@@ -8,9 +8,9 @@ generator, of MLE, and of SeqGAN, on the paper's oracle or on a freshly drawn on
 Each seed trains one run in three legs of the same run folder (the engine resumes it): MLE
 pre-training with NLL-oracle every `--eval-steps` batches, D pre-training, then adversarial
 rounds with NLL-oracle every `--round-eval` rounds; `--pretrained OUT` starts the third leg from
-the pre-trained checkpoints of an earlier run, to compare adversarial settings from one start. NLL-oracle is measured on `--samples` generated
-sequences (the paper: 10,000); the time each leg took is in the runs' metrics.jsonl. Writes
-results.json (after every seed), report.md and the
+the pre-trained checkpoints of an earlier run, to compare adversarial settings from one start.
+NLL-oracle is measured on `--samples` generated sequences (the paper: 10,000); the time each leg
+took is in the runs' metrics.jsonl. Writes results.json (after every seed), report.md and the
 curve nll-oracle.png to `--out`; run again with the same `--out`, it continues the runs there.
 """
 
