@@ -29,6 +29,8 @@ import ganzoo
 from ganzoo.contracts import Runtime
 from ganzoo.data.oracle import PAPER_ORACLE_SHA256, file_sha256, nll_oracle, oracle_for
 from ganzoo.engine.checkpoint import checkpoint_root, latest_checkpoint
+from ganzoo.engine.runfolder import CONFIG_FILE, METRICS_FILE, read_config
+from ganzoo.engine.tensorio import atomic_write_json
 from ganzoo.variants import build_config, load_data, variant_class
 
 PAPER = {"random": 10.310, "MLE": 9.038, "SS": 8.985, "PG-BLEU": 8.946, "SeqGAN": 8.736}
@@ -64,20 +66,16 @@ def advance(run: Path, steps: int, first: dict, eval_every: int, common: dict) -
 def fork_pretrained(source: Path, run: Path, step: int, settings: dict) -> None:
     """A copy of `source` as it stood after pre-training (step `step`), with `settings` for the
     adversarial leg: MLE and D pre-training do not read them, so adversarial schedules can be
-    compared from one start without training it again."""
+    compared from one start without training it again. Resuming the copy forgets the source's
+    later metrics, as any resume does."""
     folder = checkpoint_root(source) / f"step-{step:08d}"
     if not (folder / "state.json").is_file():
         raise SystemExit(f"--pretrained: {source} has no checkpoint at step {step}")
     shutil.copytree(folder, checkpoint_root(run) / folder.name)
-    for name in ("config.json", "metrics.jsonl"):
-        shutil.copy2(source / name, run / name)
-    (checkpoint_root(run) / "latest").write_text(json.dumps({"step": step, "folder": folder.name}))
-    metrics = run / "metrics.jsonl"
-    lines = metrics.read_text().splitlines(keepends=True)
-    metrics.write_text("".join(line for line in lines if json.loads(line)["step"] <= step))
-    config = json.loads((run / "config.json").read_text())
+    shutil.copy2(source / METRICS_FILE, run / METRICS_FILE)
+    config = read_config(source)
     config["config"] |= settings
-    (run / "config.json").write_text(json.dumps(config, indent=1))
+    atomic_write_json(run / CONFIG_FILE, config)
 
 
 def one_seed(args: argparse.Namespace, seed: int) -> dict:
