@@ -2,6 +2,7 @@
 
     python benchmarks/train_throughput.py                       # CPU, fp32
     python benchmarks/train_throughput.py --device cuda --precision bf16 --compile --cuda-graph
+    python benchmarks/train_throughput.py --profile             # and where each loop's time goes
     python benchmarks/train_throughput.py --smoke               # seconds; checks the harness
 
 The reference is written the way PyTorch-GAN's scripts are: a DataLoader over a TensorDataset,
@@ -129,6 +130,9 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--steps", type=int, default=60, help="steps per round and loop")
     parser.add_argument("--warmup", type=int, default=20)
+    parser.add_argument(
+        "--profile", action="store_true", help="then torch.profiler's top operators for each loop"
+    )
     parser.add_argument("--smoke", action="store_true", help="tiny run that checks the harness")
     args = parser.parse_args()
     if args.smoke:
@@ -160,6 +164,12 @@ def main() -> int:
         f"(median of {args.rounds} rounds of {args.steps} steps)"
     )
     print(f"speed-up: {zoo_rate / reference_rate:.2f}x")
+    if args.profile:
+        for name, loop in (("reference", reference), ("zoo", zoo)):
+            with torch.profiler.profile() as profiler:
+                loop.run(args.steps)
+            table = profiler.key_averages().table(sort_by="self_cpu_time_total", row_limit=12)
+            print(f"\n{name}, {args.steps} steps:\n{table}")
     return 0
 
 
