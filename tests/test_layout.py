@@ -36,13 +36,15 @@ def test_channels_last_dcgan_matches_the_default_layout(size):
     z = torch.randn(5, 8)
 
     def run():
-        generator.zero_grad(), critic.zero_grad()
+        generator.zero_grad()
+        critic.zero_grad()
         score = critic(generator(z)).sum()
         score.backward()
         return score.detach(), [p.grad.clone() for p in generator.parameters()]
 
     score, grads = run()
-    use_channels_last(generator), use_channels_last(critic)
+    use_channels_last(generator)
+    use_channels_last(critic)
     score_cl, grads_cl = run()
     torch.testing.assert_close(score_cl, score, rtol=1e-5, atol=1e-5)
     for grad, grad_cl in zip(grads, grads_cl, strict=True):
