@@ -57,7 +57,10 @@ def oracle_from_arrays(
         if tuple(arrays[name].shape) != shape:
             raise DataError(f"oracle array {name!r} has shape {arrays[name].shape}, not {shape}")
     t = {name: torch.from_numpy(np.asarray(arrays[name], dtype=np.float32)) for name in expected}
-    model = LSTMLanguageModel(vocabulary, embedding, hidden, length, start_token)
+    # the module's own initialisation is overwritten below; it must not draw from the caller's
+    # random stream, or a run's networks would depend on whether the oracle was cached already
+    with torch.random.fork_rng(devices=[]):
+        model = LSTMLanguageModel(vocabulary, embedding, hidden, length, start_token)
     with torch.no_grad():
         model.embedding.weight.copy_(t["embedding"])
         model.lstm.weight_ih_l0.copy_(torch.cat([t[f"W_{g}"].T for g in GATES]))
