@@ -12,7 +12,7 @@ import torch
 
 import ganzoo
 from conftest import run_zoo
-from ganzoo.engine.checkpoint import latest_checkpoint
+from ganzoo.engine.checkpoint import latest_checkpoint, match_parameter_layouts
 from ganzoo.engine.tensorio import load_tensors
 from ganzoo.errors import TrainingDiverged
 from ganzoo.nn.norms import Norm
@@ -172,6 +172,25 @@ def test_learning_rate_decay_follows_the_config_and_survives_resume(tmp_path):
         torch.testing.assert_close(g_half[name], tensor, rtol=0, atol=0)
     g_constant, _ = final_state(constant)
     assert any(not torch.equal(g_constant[k], v) for k, v in g_straight.items())
+
+
+def test_restored_moments_take_their_parameters_layout():
+    weight = torch.nn.Parameter(
+        torch.randn(4, 3, 2, 2).contiguous(memory_format=torch.channels_last)
+    )
+    optimizer = torch.optim.Adam([weight], fused=True)
+    weight.grad = torch.randn_like(weight)
+    optimizer.step()
+    saved = optimizer.state_dict()
+    saved["state"][0] = {k: v.contiguous() for k, v in saved["state"][0].items()}
+    restored = torch.optim.Adam([weight], fused=True)
+    restored.load_state_dict(saved)
+    assert restored.state[weight]["exp_avg"].stride() != weight.stride()
+    match_parameter_layouts(restored)
+    for key in ("exp_avg", "exp_avg_sq"):
+        moment = restored.state[weight][key]
+        assert moment.stride() == weight.stride()
+        assert torch.equal(moment, optimizer.state[weight][key])
 
 
 def test_config_file_is_validated(tmp_path):

@@ -84,6 +84,19 @@ def latest_checkpoint(run_dir: Path) -> Path | None:
     return complete[-1] if complete else None
 
 
+def match_parameter_layouts(optimizer: torch.optim.Optimizer) -> None:
+    """Moments come back from a file contiguous, but a fused optimizer walks each moment and its
+    parameter as flat memory, so both must be in the parameter's layout (channels-last image
+    networks): otherwise a resumed run updates every weight with another weight's moments."""
+    for group in optimizer.param_groups:
+        for parameter in group["params"]:
+            state = optimizer.state.get(parameter, {})
+            for key, value in state.items():
+                moment = torch.is_tensor(value) and value.shape == parameter.shape
+                if moment and value.stride() != parameter.stride():
+                    state[key] = torch.empty_like(parameter, dtype=value.dtype).copy_(value)
+
+
 def restore_checkpoint(folder: Path, variant: Variant, batches: DeviceBatches) -> dict:
     for name, network in variant.networks.items():
         load_into(network, folder / f"{name}.safetensors", variant.device)
@@ -96,6 +109,7 @@ def restore_checkpoint(folder: Path, variant: Variant, batches: DeviceBatches) -
             raise ZooError(f"{folder}: no state for optimizer {name!r}")
         saved = unflatten_state(state["optimizers"][name], tensors)
         optimizer.load_state_dict(optimizer_state_from_json(saved))
+        match_parameter_layouts(optimizer)
     extra = {
         k.removeprefix("extra."): v.to(variant.device)
         for k, v in tensors.items()
