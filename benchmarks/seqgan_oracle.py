@@ -5,6 +5,12 @@ generator, of MLE, and of SeqGAN, on the paper's oracle or on a freshly drawn on
     python benchmarks/seqgan_oracle.py                       # a fresh N(0, 1) oracle (seed 0)
     python benchmarks/seqgan_oracle.py --smoke               # seconds; checks the harness only
 
+The paper's code's schedule (D pre-trained for 46,875 batches and trained for 4,680 a round, its
+1,720-filter D) is meant for a CUDA machine; interrupted, the same command continues:
+
+    python benchmarks/seqgan_oracle.py --oracle ../shared/data/seqgan-oracle.npz --device cuda \
+        --discriminator paper --d-pretrain-steps 46875 --d-steps 4680
+
 Each seed trains one run in three legs of the same run folder (the engine resumes it): MLE
 pre-training with NLL-oracle every `--eval-steps` batches, D pre-training, then adversarial
 rounds with NLL-oracle every `--round-eval` rounds; `--pretrained OUT` starts the third leg from
