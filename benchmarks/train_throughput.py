@@ -3,6 +3,7 @@
     python benchmarks/train_throughput.py                       # CPU, fp32
     python benchmarks/train_throughput.py --device cuda --precision bf16 --compile --cuda-graph
     python benchmarks/train_throughput.py --profile             # and where each loop's time goes
+    python benchmarks/train_throughput.py --optimizers          # and Adam's three kernels alone
     python benchmarks/train_throughput.py --smoke               # seconds; checks the harness
 
 The reference is written the way PyTorch-GAN's scripts are: a DataLoader over a TensorDataset,
@@ -118,6 +119,36 @@ def timed(loop, steps, device) -> float:
     return steps / (time.perf_counter() - start)
 
 
+class OptimizerLoop:
+    def __init__(self, optimizer: torch.optim.Optimizer):
+        self.optimizer = optimizer
+
+    def run(self, steps):
+        for _ in range(steps):
+            self.optimizer.step()
+
+
+def time_adam_kernels(networks: list[nn.Module], rounds: int, steps: int, device) -> dict:
+    """Microseconds per `step()` of torch's three Adam implementations over the same parameters,
+    alternating in rounds: the engine's choice of kernel rests on this comparison."""
+    parameters = [p for network in networks for p in network.parameters()]
+    for parameter in parameters:
+        parameter.grad = torch.randn_like(parameter)
+    kernels = {
+        "for-loop": {"foreach": False},
+        "foreach": {"foreach": True},
+        "fused": {"fused": True},
+    }
+    loops = {name: OptimizerLoop(torch.optim.Adam(parameters, **kernels[name])) for name in kernels}
+    for loop in loops.values():
+        loop.run(1)
+    timings = {name: [] for name in loops}
+    for _ in range(rounds):
+        for name, loop in loops.items():
+            timings[name].append(1e6 / timed(loop, steps, device))
+    return {name: statistics.median(values) for name, values in timings.items()}
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--device", default="cpu")
@@ -133,10 +164,13 @@ def main() -> int:
     parser.add_argument(
         "--profile", action="store_true", help="then torch.profiler's top operators for each loop"
     )
+    parser.add_argument(
+        "--optimizers", action="store_true", help="then Adam's three kernels on the zoo's networks"
+    )
     parser.add_argument("--smoke", action="store_true", help="tiny run that checks the harness")
     args = parser.parse_args()
     if args.smoke:
-        args.rounds, args.steps, args.warmup = 1, 3, 1
+        args.rounds, args.steps, args.warmup, args.optimizers = 1, 3, 1, True
     device = resolve_device(args.device)
     torch.manual_seed(0)
     np.random.seed(0)
@@ -170,6 +204,11 @@ def main() -> int:
                 loop.run(args.steps)
             table = profiler.key_averages().table(sort_by="self_cpu_time_total", row_limit=12)
             print(f"\n{name}, {args.steps} steps:\n{table}")
+    if args.optimizers:
+        networks = list(zoo.variant.networks.values())
+        timings = time_adam_kernels(networks, args.rounds, args.steps, device)
+        print(f"Adam step() over G and D, µs (median of {args.rounds} rounds of {args.steps}):")
+        print("   ".join(f"{name} {value:.0f}" for name, value in timings.items()))
     return 0
 
 
