@@ -218,10 +218,9 @@ class Runtime:
     def optimizer(
         self, params: Iterator[nn.Parameter] | list[Any], kind: str = "adam", **options: Any
     ) -> torch.optim.Optimizer:
-        """Adam/AdamW/SGD with torch's fused kernels on CUDA and CPU (on a CPU, foreach Adam is
-        slower than torch's plain loop and fused faster than both; BENCHMARKS.md), foreach
-        elsewhere. Adam's step count stays on the device when the step is recorded as a CUDA
-        graph (`capturable`)."""
+        """Adam/AdamW/SGD with torch's fused kernels on CUDA and CPU (on a CPU, fused Adam takes
+        half foreach's time; BENCHMARKS.md), foreach elsewhere. Adam's step count stays on the
+        device when the step is recorded as a CUDA graph (`capturable`)."""
         classes = {"adam": torch.optim.Adam, "adamw": torch.optim.AdamW, "sgd": torch.optim.SGD}
         fast = {"fused": True} if self.device.type in ("cuda", "cpu") else {"foreach": True}
         if self.capturable and kind != "sgd":

@@ -5,8 +5,8 @@ flattens an activation for a linear layer, or unflattens a linear layer's output
 convolution, autograd would carry the gradient across the seam in the default layout while the
 activations beside it are channels-last; elementwise backward kernels fed two layouts leave their
 vectorised path (LeakyReLU's backward took ten times the reference's time per call on CPU,
-BENCHMARKS.md). These seams keep one layout on
-both sides, and `use_channels_last` switches a network and its seams together.
+BENCHMARKS.md). These seams keep one layout on both sides, and `use_channels_last` switches a
+network and its seams together.
 """
 
 from __future__ import annotations
