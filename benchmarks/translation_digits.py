@@ -4,6 +4,7 @@
     python benchmarks/translation_digits.py --task pix2pix     # or --task cyclegan
     python benchmarks/translation_digits.py --smoke            # seconds; checks the harness
     python benchmarks/translation_digits.py --device cuda --jobs 6   # trains 6 models at once
+    python benchmarks/translation_digits.py --task cyclegan --set generator=unet   # any option
 
 pix2pix: L1 + cGAN, L1 alone, cGAN alone, and L1 + cGAN over PatchGAN depths 0-3 (patches of
 1, 16, 34 and 70 px on 32-px images; 34 and 70 both cover the whole image). Each model
@@ -32,6 +33,7 @@ from ganzoo.contracts import DataInfo, DataKind, DataRequest, TensorData
 from ganzoo.data.digit_tasks import DigitsEdges, DigitsStyles, restyle
 from ganzoo.metrics import frechet_distance
 from ganzoo.metrics.classifier import train_domain_classifier
+from ganzoo.variants import parse_settings
 
 PIX2PIX = {
     "L1 + cGAN": {},
@@ -198,13 +200,21 @@ def main() -> int:
     parser.add_argument("--device", default="cpu", help="where the models train")
     parser.add_argument("--jobs", type=int, default=1, help="models trained at once")
     parser.add_argument("--json", type=Path, help="append every model's scores here (JSON lines)")
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="a variant option for every model, as `zoo train --set`",
+    )
     parser.add_argument("--smoke", action="store_true", help="tiny run that checks the harness")
     args = parser.parse_args()
     args.threads = max(1, torch.get_num_threads() // args.jobs)
-    args.batch, args.epochs, args.net, args.limit = 32, 15, {"width": args.width}, None
+    args.batch, args.epochs, args.limit = 32, 15, None
+    args.net = {"width": args.width} | parse_settings(args.set)
     if args.smoke:
         args.seeds, args.steps, args.batch, args.epochs, args.limit = [0], 1, 4, 1, 64
-        args.net = {"width": 8}
+        args.net = args.net | {"width": 8}
     print(
         f"seeds {args.seeds}, {args.steps} steps, batch {args.batch}, settings {args.net}, "
         f"device {args.device}"

@@ -168,6 +168,14 @@ def test_cyclegan_translates_both_ways_and_checks_direction(tmp_path):
         model.translate(torch.zeros(2, 3, 32, 32))
 
 
+def test_cyclegan_can_use_unet_generators(tmp_path):
+    run = ganzoo.train("cyclegan", steps=1, generator="unet", out=tmp_path / "u", **QUIET, **SMALL)
+    model = ganzoo.load(run, device="cpu")
+    assert isinstance(model.networks["generator_ba"], UNetGenerator)
+    x = torch.zeros(2, 1, 32, 32)
+    assert model.translate(x, "BtoA").shape == (2, 1, 32, 32)
+
+
 def test_zoo_translate_writes_one_png_per_input(tmp_path):
     run = ganzoo.train("pix2pix", steps=1, out=tmp_path / "p", **QUIET, **SMALL)
     for name in ("one", "two"):

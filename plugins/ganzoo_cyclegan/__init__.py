@@ -1,6 +1,7 @@
 """`cyclegan` — Zhu et al., ICCV 2017: unpaired translation between domains A and B.
 
-G: A -> B and F: B -> A (ResNet generators); D_A and D_B (70-px PatchGANs)
+G: A -> B and F: B -> A (ResNet generators, or U-Nets as the paper's code offers); D_A and D_B
+(70-px PatchGANs)
 G and F minimise  LSGAN(D_B(G(a))) + LSGAN(D_A(F(b)))
                   + lambda (|F(G(a)) - a|_1 + |G(F(b)) - b|_1)        (cycle, lambda = 10)
                   + mu lambda (|G(b) - b|_1 + |F(a) - a|_1)            (identity, option)
@@ -11,7 +12,7 @@ learning rate constant, then decaying linearly to 0 over the last `decay` share 
 from __future__ import annotations
 
 import itertools
-from typing import ClassVar
+from typing import ClassVar, Literal
 
 import torch
 import torch.nn.functional as F
@@ -26,6 +27,7 @@ from ganzoo.nn.norms import Norm
 from ganzoo.nn.patchgan import PatchDiscriminator
 from ganzoo.nn.replay import ReplayPool
 from ganzoo.nn.resnet import ResNetGenerator
+from ganzoo.nn.unet import UNetGenerator
 from ganzoo.schedule import LinearDecay
 
 
@@ -33,6 +35,10 @@ class CycleGANConfig(TranslatorConfig, LinearDecay):
     image_size: int = Field(32, description="image side")
     channels: int | None = Field(None, description="image channels; None = the data's own")
     width: int = Field(64, ge=4, description="base channel width of the generators and critics")
+    generator: Literal["resnet", "unet"] = Field(
+        "resnet",
+        description="resnet: the paper's; unet: pix2pix's encoder-decoder with skips, no dropout",
+    )
     res_blocks: int = Field(6, ge=0, description="residual blocks per generator (6 up to 128 px)")
     d_layers: int = Field(3, ge=0, le=5, description="PatchGAN depth (3 = 70 px patches)")
     cycle_weight: float = Field(10.0, ge=0, description="lambda of the cycle-consistency loss")
@@ -71,6 +77,8 @@ class CycleGAN(Translator):
         channels, size = self.data.shape[0], self.data.shape[-1]
 
         def generator():
+            if c.generator == "unet":
+                return UNetGenerator(channels, channels, size, c.width, c.norm, dropout=0.0)
             return ResNetGenerator(channels, channels, c.width, c.res_blocks, c.norm)
 
         def critic():
