@@ -35,6 +35,8 @@ from ganzoo.metrics import frechet_distance
 from ganzoo.metrics.classifier import train_domain_classifier
 from ganzoo.variants import parse_settings
 
+SHOWN = 12  # held-out images per figure row
+
 PIX2PIX = {
     "L1 + cGAN": {},
     "L1 alone": {"adversarial": False},
@@ -115,8 +117,11 @@ def pix2pix(args, folder: Path) -> None:
     digits = classifier(data.train["b"], data.train["y"], 10, args.epochs)
     real_features, _ = digits.embed(data.test["b"])
     rows = {name: [] for name in PIX2PIX}
+    shown = {"edge map": data.test["a"][:SHOWN], "target": data.test["b"][:SHOWN]}
     for (seed, name), model in train_all("patchgan", args, folder, PIX2PIX):
         outputs = torch.cat([model.translate(a) for a in data.test["a"].split(256)])
+        if seed == min(args.seeds):
+            shown[name] = outputs[:SHOWN]
         features, probs = digits.embed(outputs)
         accuracy = float((probs.argmax(1) == data.test["y"]).float().mean())
         rows[name].append((frechet_distance(real_features, features), accuracy))
@@ -130,6 +135,8 @@ def pix2pix(args, folder: Path) -> None:
                 "digit": accuracy,
             },
         )
+    if args.figures:
+        figure(args.figures / "pix2pix-digits-edges.png", shown, f"pix2pix, seed {min(args.seeds)}")
     print("| pix2pix on digits-edges | FID (domain features) | digit read correctly |")
     print("|---|---|---|")
     for name, values in rows.items():
@@ -155,6 +162,7 @@ def cyclegan(args, folder: Path) -> None:
     rows = {"AtoB": [], "BtoA": []}
     # The paper's schedule at any length: constant for the first half, then down to 0.
     halves = {"decay_start": args.steps // 2, "decay_steps": args.steps - args.steps // 2}
+    shown = {}
     for (seed, _), model in train_all("cyclegan", args, folder, {"CycleGAN": halves}):
         for direction, source, target, target_style in (
             ("AtoB", data.test["a"], "B", 1),
@@ -162,6 +170,10 @@ def cyclegan(args, folder: Path) -> None:
         ):
             back = "BtoA" if direction == "AtoB" else "AtoB"
             out = model.translate(source, direction)
+            if seed == min(args.seeds):
+                shown[f"{direction[0]}, held out"] = source[:SHOWN]
+                shown[f"{direction} translated"] = out[:SHOWN]
+                shown[f"{direction[0]}, back again"] = model.translate(out[:SHOWN], back)
             label = float(
                 (readers[target].embed(out)[1].argmax(1) == data.test["y"]).float().mean()
             )
@@ -179,11 +191,38 @@ def cyclegan(args, folder: Path) -> None:
                     "cycle": cycle,
                 },
             )
+    if args.figures:
+        figure(
+            args.figures / "cyclegan-digits-styles.png", shown, f"CycleGAN, seed {min(args.seeds)}"
+        )
     print("| CycleGAN on digits-styles | label kept | in target style | cycle L1 |")
     print("|---|---|---|---|")
     for direction, values in rows.items():
         cells = [spread([v[i] for v in values]) for i in range(3)]
         print(f"| {direction} | " + " | ".join(cells) + " |")
+
+
+def figure(path: Path, rows: dict[str, torch.Tensor], title: str) -> None:
+    """One row of held-out images per entry, labelled, the same inputs in every row."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from ganzoo.engine.pictures import grid_image
+
+    fig, axes = plt.subplots(len(rows), 1, figsize=(8, 0.75 * len(rows) + 0.5), dpi=100)
+    for axis, (label, images) in zip(axes, rows.items(), strict=True):
+        axis.imshow(grid_image(images, nrow=len(images), cell=32).squeeze(2), cmap="gray")
+        axis.set_ylabel(label, rotation=0, ha="right", va="center", fontsize=8)
+        axis.set_xticks([])
+        axis.set_yticks([])
+    fig.suptitle(title, fontsize=9)
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path)
+    plt.close(fig)
+    print(f"wrote {path}")
 
 
 def spread(values: list[float]) -> str:
@@ -207,6 +246,7 @@ def main() -> int:
         metavar="KEY=VALUE",
         help="a variant option for every model, as `zoo train --set`",
     )
+    parser.add_argument("--figures", type=Path, help="write a PNG of held-out translations here")
     parser.add_argument("--smoke", action="store_true", help="tiny run that checks the harness")
     args = parser.parse_args()
     args.threads = max(1, torch.get_num_threads() // args.jobs)
