@@ -19,7 +19,7 @@ from conftest import ROOT
         (["acgan_digits.py", "--smoke", "--figure", "{tmp}/samples.png"], "| acgan-tac |"),
         (["modes.py", "--smoke", "--figures", "{tmp}"], "| otgan (this run) |"),
         (["stacked_digits.py", "--smoke"], "| improved-gan |"),
-        (["translation_digits.py", "--smoke"], "| BtoA |"),
+        (["translation_digits.py", "--smoke", "--figures", "{tmp}"], "| BtoA |"),
         (["seqgan_oracle.py", "--smoke", "--out", "{tmp}"], "| SeqGAN |"),
         (["stackgan_shapes.py", "--smoke", "--out", "{tmp}"], "| FID stage II |"),
     ],
