@@ -198,7 +198,7 @@ def train(options: TrainOptions, settings: dict[str, Any]) -> Path:
     device = resolve_device(options.device, local_rank)
     group = distributed.join_from_env(device.type)
     try:
-        return _run(
+        run_dir = _run(
             options,
             cls,
             config,
@@ -207,6 +207,10 @@ def train(options: TrainOptions, settings: dict[str, Any]) -> Path:
             resumed=saved is not None and not snapshot,
             snapshot=snapshot,
         )
+        # A rank that tore the group down while rank 0 still drew the last grid aborted in
+        # gloo's teardown ("terminate called without an active exception").
+        distributed.barrier(group)
+        return run_dir
     finally:
         distributed.leave(group)
 
