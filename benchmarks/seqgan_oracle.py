@@ -5,6 +5,12 @@ generator, of MLE, and of SeqGAN, on the paper's oracle or on a freshly drawn on
     python benchmarks/seqgan_oracle.py                       # a fresh N(0, 1) oracle (seed 0)
     python benchmarks/seqgan_oracle.py --smoke               # seconds; checks the harness only
 
+With the paper's 1,720-filter D and the default schedule, the paper's Table 1 figure is met
+(three seeds took 2 hours on 2 CPU cores beside other jobs; BENCHMARKS.md):
+
+    python benchmarks/seqgan_oracle.py --oracle ../shared/data/seqgan-oracle.npz --seeds 0 1 2 \
+        --round-eval 10 --jobs 3 --discriminator paper
+
 The paper's code's schedule (D pre-trained for 46,875 batches and trained for 4,680 a round, its
 1,720-filter D) is meant for a CUDA machine; interrupted, the same command continues:
 
