@@ -58,6 +58,23 @@ def test_generators_keep_the_image_shape():
         UNetGenerator(1, 1, 24)
 
 
+@pytest.mark.parametrize(("levels", "bottleneck"), [(None, 1), (5, 1), (3, 4), (2, 8)])
+def test_unet_levels_set_the_bottleneck(levels, bottleneck):
+    net = UNetGenerator(1, 1, 32, width=8, norm="instance", dropout=0.0, levels=levels)
+    assert len(net.down) == len(net.up) == (levels or 5)
+    x = torch.randn(2, 1, 32, 32)
+    assert net(x).shape == x.shape
+    for block in net.down:
+        x = block(x)
+    assert x.shape[-2:] == (bottleneck, bottleneck)
+
+
+@pytest.mark.parametrize("levels", [1, 6])
+def test_unet_refuses_levels_its_image_cannot_take(levels):
+    with pytest.raises(ConfigError, match="2 to 5 levels"):
+        UNetGenerator(1, 1, 32, levels=levels)
+
+
 def test_image_pool_fills_first_then_swaps_half_and_detaches():
     torch.manual_seed(0)
     pool = ReplayPool(50, (1, 2, 2))
@@ -169,9 +186,12 @@ def test_cyclegan_translates_both_ways_and_checks_direction(tmp_path):
 
 
 def test_cyclegan_can_use_unet_generators(tmp_path):
-    run = ganzoo.train("cyclegan", steps=1, generator="unet", out=tmp_path / "u", **QUIET, **SMALL)
+    run = ganzoo.train(
+        "cyclegan", steps=1, generator="unet", unet_levels=3, out=tmp_path / "u", **QUIET, **SMALL
+    )
     model = ganzoo.load(run, device="cpu")
     assert isinstance(model.networks["generator_ba"], UNetGenerator)
+    assert len(model.networks["generator_ba"].down) == 3
     x = torch.zeros(2, 1, 32, 32)
     assert model.translate(x, "BtoA").shape == (2, 1, 32, 32)
 

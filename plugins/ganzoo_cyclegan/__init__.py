@@ -39,6 +39,12 @@ class CycleGANConfig(TranslatorConfig, LinearDecay):
         "resnet",
         description="resnet: the paper's; unet: pix2pix's encoder-decoder with skips, no dropout",
     )
+    unet_levels: int | None = Field(
+        None,
+        ge=2,
+        description="U-Net only: down-sampling levels (None: down to 1×1; 3 stops at 4×4 on "
+        "32 px, so no code sees the whole image)",
+    )
     res_blocks: int = Field(6, ge=0, description="residual blocks per generator (6 up to 128 px)")
     d_layers: int = Field(3, ge=0, le=5, description="PatchGAN depth (3 = 70 px patches)")
     cycle_weight: float = Field(10.0, ge=0, description="lambda of the cycle-consistency loss")
@@ -78,7 +84,9 @@ class CycleGAN(Translator):
 
         def generator():
             if c.generator == "unet":
-                return UNetGenerator(channels, channels, size, c.width, c.norm, dropout=0.0)
+                return UNetGenerator(
+                    channels, channels, size, c.width, c.norm, dropout=0.0, levels=c.unet_levels
+                )
             return ResNetGenerator(channels, channels, c.width, c.res_blocks, c.norm)
 
         def critic():
