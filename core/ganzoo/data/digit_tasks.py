@@ -1,6 +1,6 @@
 """Image-to-image tasks made from the bundled digits, so translation runs offline.
 
-`digits-edges` (paired): A is the digit's outline as a binary edge map, B the digit.
+`digits-edges` (paired): A is the digit's edge map (a morphological gradient), B the digit.
 `digits-styles` (unpaired): A is the digit, B the same kind of digit thickened and inverted
 (dark ink on white). Training sees A and B drawn from disjoint halves of the training digits, so
 no pair exists; the test split keeps each digit next to its own restyling and its label, for
@@ -9,7 +9,6 @@ the evaluation only.
 
 from __future__ import annotations
 
-import torch
 import torch.nn.functional as F
 from torch import Tensor
 
@@ -28,15 +27,10 @@ def erode(images: Tensor) -> Tensor:
     return -F.max_pool2d(-images, 3, 1, 1)
 
 
-EDGE_THRESHOLD = 0.4  # of the morphological gradient in [0, 1]: about 11% of the pixels
-
-
 def edge_map(images: Tensor) -> Tensor:
-    """Binary outline of digits, 1 on the edges and -1 elsewhere, as pix2pix's edges2* inputs
-    are: a grey gradient (dilation minus erosion) would hand G the strokes' intensities, leaving
-    L1 nothing ambiguous to blur and a discriminator nothing to add."""
-    gradient = (dilate(images) - erode(images)) / 2
-    return torch.where(gradient > EDGE_THRESHOLD, 1.0, -1.0)
+    """Outline of digits in [-1, 1]: dilation minus erosion, rescaled to [-1, 1]."""
+    gradient = (dilate(images) - erode(images)) / 2  # in [0, 1]
+    return (gradient * 2 - 1).clamp(-1, 1)
 
 
 def restyle(images: Tensor) -> Tensor:
