@@ -62,7 +62,7 @@ def digit_task_info(spec: str, kind: DataKind, images: Tensor, domains: list[str
 
 class DigitsEdges(DatasetProvider):
     id = "digits-edges"
-    description = "paired: binary edge map of a digit (A) -> the digit (B), 32 px by default"
+    description = "paired: edge map of a digit (A) -> the digit (B), 32 px by default"
     kinds = (DataKind.PAIRED_IMAGES,)
 
     def load(self, request: DataRequest) -> TensorData:
