@@ -196,6 +196,12 @@ def test_cyclegan_can_use_unet_generators(tmp_path):
     assert model.translate(x, "BtoA").shape == (2, 1, 32, 32)
 
 
+def test_cyclegan_refuses_unet_levels_without_a_unet(tmp_path):
+    done = run_zoo("train", "cyclegan", "--set", "unet_levels=3", "--out", str(tmp_path / "r"))
+    assert done.returncode == 2 and "unet_levels needs generator=unet" in done.stderr
+    assert not (tmp_path / "r").exists()
+
+
 def test_zoo_translate_writes_one_png_per_input(tmp_path):
     run = ganzoo.train("pix2pix", steps=1, out=tmp_path / "p", **QUIET, **SMALL)
     for name in ("one", "two"):

@@ -16,7 +16,7 @@ from typing import ClassVar, Literal
 
 import torch
 import torch.nn.functional as F
-from pydantic import Field
+from pydantic import Field, model_validator
 from torch import Tensor, nn
 
 from ganzoo import PLUGIN_API_VERSION, hookimpl
@@ -60,6 +60,12 @@ class CycleGANConfig(TranslatorConfig, LinearDecay):
     lr: float = Field(2e-4, gt=0, description="Adam learning rate at the start")
     betas: tuple[float, float] = Field((0.5, 0.999), description="Adam betas")
     decay_start: int | None = Field(1000, ge=0, description="step after which the rate decays")
+
+    @model_validator(mode="after")
+    def _levels_need_a_unet(self) -> CycleGANConfig:
+        if self.unet_levels is not None and self.generator != "unet":
+            raise ValueError("unet_levels needs generator=unet")
+        return self
 
 
 class CycleGAN(Translator):
