@@ -8,7 +8,7 @@
 
 pix2pix: L1 + cGAN, L1 alone, cGAN alone, and L1 + cGAN over PatchGAN depths 0-3 (patches of
 1, 16, 34 and 70 px on 32-px images; 34 and 70 both cover the whole image). Each model
-translates the 359 held-out edge maps; scores: domain-feature FID of the outputs against the
+translates the 359 held-out outlines; scores: domain-feature FID of the outputs against the
 real held-out digits, and how often the digits classifier (trained on real digits only) reads
 the intended digit. CycleGAN: for each direction, how often a digits classifier trained on real
 images of the target style reads the source label, how often a style classifier (real A vs real

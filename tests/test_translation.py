@@ -11,7 +11,17 @@ import ganzoo
 from conftest import run_zoo
 from ganzoo.contracts import DataKind, DataRequest
 from ganzoo.data.augment import jitter
-from ganzoo.data.digit_tasks import DigitsEdges, DigitsStyles, restyle
+from ganzoo.data.common import resize_images
+from ganzoo.data.digit_tasks import (
+    PEN_WEIGHT_SPREAD,
+    DigitsEdges,
+    DigitsStyles,
+    ink,
+    outline,
+    pen_weights,
+    restyle,
+)
+from ganzoo.data.digits import digit_images
 from ganzoo.data.pairs import PairedFolder, UnpairedFolder
 from ganzoo.errors import ConfigError, DataError
 from ganzoo.nn.patchgan import PatchDiscriminator, receptive_field
@@ -99,12 +109,26 @@ def test_digit_tasks_pair_and_unpair_as_documented():
     edges = DigitsEdges().load(DataRequest(kinds=(DataKind.PAIRED_IMAGES,)))
     n = len(edges.train["b"])
     assert edges.train["a"].shape == (n, 1, 32, 32) and len(edges.test["a"]) > 300
-    assert edges.train["a"].min() >= -1 and edges.train["a"].max() <= 1
+    assert set(edges.train["a"].unique().tolist()) == {-1.0, 1.0}
+    assert edges.train["b"].min() >= -1 and edges.train["b"].max() <= 1
+    again = DigitsEdges().load(DataRequest(kinds=(DataKind.PAIRED_IMAGES,)))
+    assert torch.equal(again.test["b"], edges.test["b"])  # pen weights fixed, not the run's
     styles = DigitsStyles().load(DataRequest(kinds=(DataKind.UNPAIRED_IMAGES,)))
     assert styles.independent and len(styles) == n // 2
     assert torch.equal(styles.test["b"], restyle(styles.test["a"]))  # pairing kept for eval
     restyled_a = {x.numpy().tobytes() for x in restyle(styles.train["a"])}
     assert not any(x.numpy().tobytes() in restyled_a for x in styles.train["b"])  # none in train
+
+
+def test_digits_edges_outline_does_not_show_the_pen_weight():
+    smooth = resize_images(digit_images()[0][:50], 32).clamp(-1, 1)
+    levels = pen_weights(len(smooth))
+    assert levels.abs().max() <= PEN_WEIGHT_SPREAD and levels.std() > PEN_WEIGHT_SPREAD / 3
+    heavy = ink(smooth, torch.full_like(levels, -0.2))
+    light = ink(smooth, torch.full_like(levels, 0.2))
+    assert (heavy > 0).sum() > 1.1 * (light > 0).sum()  # the pen weight moves the ink's edge
+    band = outline(smooth) > 0  # the same band whatever the weight: drawn from the smooth digit
+    assert (band & (heavy > 0) & (light <= 0)).any()  # where the two inkings differ
 
 
 def save(path, size=(16, 16), color=0):

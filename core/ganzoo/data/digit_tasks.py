@@ -1,6 +1,9 @@
 """Image-to-image tasks made from the bundled digits, so translation runs offline.
 
-`digits-edges` (paired): A is the digit's edge map (a morphological gradient), B the digit.
+`digits-edges` (paired): A is the outline of the digit's shape, B the digit inked crisply with a
+pen weight drawn for each image. The outline does not show the pen weight, as an edge map does
+not show a photo's shading: the target is not a function of the input, so L1 alone blurs the
+ink's edge (the mean over pen weights) where an adversarial term has to pick one crisp edge.
 `digits-styles` (unpaired): A is the digit, B the same kind of digit thickened and inverted
 (dark ink on white). Training sees A and B drawn from disjoint halves of the training digits, so
 no pair exists; the test split keeps each digit next to its own restyling and its label, for
@@ -9,6 +12,7 @@ the evaluation only.
 
 from __future__ import annotations
 
+import torch
 import torch.nn.functional as F
 from torch import Tensor
 
@@ -27,10 +31,25 @@ def erode(images: Tensor) -> Tensor:
     return -F.max_pool2d(-images, 3, 1, 1)
 
 
-def edge_map(images: Tensor) -> Tensor:
-    """Outline of digits in [-1, 1]: dilation minus erosion, rescaled to [-1, 1]."""
-    gradient = (dilate(images) - erode(images)) / 2  # in [0, 1]
-    return (gradient * 2 - 1).clamp(-1, 1)
+PEN_WEIGHT_SPREAD = 0.25  # ink level moves by up to this either way: about half a pixel at 32 px
+INK_SHARPNESS = 4.0  # an edge about one pixel wide
+
+
+def outline(images: Tensor) -> Tensor:
+    """Boundary of the ink at the middle level, in {-1, 1}: dilation minus erosion of the mask."""
+    mask = (images > 0).float()
+    return (dilate(mask) - erode(mask)) * 2 - 1
+
+
+def pen_weights(n: int) -> Tensor:
+    """One ink level per digit, the same on every machine and run (seed 0, not the run's)."""
+    uniform = torch.rand(n, 1, 1, 1, generator=torch.Generator().manual_seed(0))
+    return (uniform * 2 - 1) * PEN_WEIGHT_SPREAD
+
+
+def ink(images: Tensor, levels: Tensor) -> Tensor:
+    """Crisp strokes: each smooth digit cut at its own level, with an edge about a pixel wide."""
+    return ((images - levels) * INK_SHARPNESS).clamp(-1, 1)
 
 
 def restyle(images: Tensor) -> Tensor:
@@ -39,6 +58,7 @@ def restyle(images: Tensor) -> Tensor:
 
 
 def _digits(request: DataRequest, provider_id: str) -> tuple[Tensor, Tensor, Tensor, Tensor]:
+    """All digits, smooth, at the requested size; their labels; the fixed train and test indices."""
     if request.argument:
         raise DataError(f"{provider_id} takes no argument")
     if request.channels not in (None, 1):
@@ -46,7 +66,7 @@ def _digits(request: DataRequest, provider_id: str) -> tuple[Tensor, Tensor, Ten
     images, labels = digit_images()
     images = resize_images(images, request.image_size or 32).clamp(-1, 1)
     train, test = fixed_split(len(images), TEST_FRACTION)
-    return images[train], labels[train], images[test], labels[test]
+    return images, labels, train, test
 
 
 def digit_task_info(spec: str, kind: DataKind, images: Tensor, domains: list[str]) -> DataInfo:
@@ -62,16 +82,17 @@ def digit_task_info(spec: str, kind: DataKind, images: Tensor, domains: list[str
 
 class DigitsEdges(DatasetProvider):
     id = "digits-edges"
-    description = "paired: edge map of a digit (A) -> the digit (B), 32 px by default"
+    description = "paired: outline of a digit (A) -> the digit inked at a random pen weight (B)"
     kinds = (DataKind.PAIRED_IMAGES,)
 
     def load(self, request: DataRequest) -> TensorData:
         kind = choose_kind(self.id, self.kinds, request)
-        train_x, train_y, test_x, test_y = _digits(request, self.id)
-        info = digit_task_info(self.id, kind, train_x, ["edges", "digits"])
+        smooth, labels, train, test = _digits(request, self.id)
+        edges, inked = outline(smooth), ink(smooth, pen_weights(len(smooth)))
+        info = digit_task_info(self.id, kind, inked, ["edges", "digits"])
         return TensorData(
-            train={"a": edge_map(train_x), "b": train_x, "y": train_y},
-            test={"a": edge_map(test_x), "b": test_x, "y": test_y},
+            train={"a": edges[train], "b": inked[train], "y": labels[train]},
+            test={"a": edges[test], "b": inked[test], "y": labels[test]},
             info=info,
         )
 
@@ -83,7 +104,8 @@ class DigitsStyles(DatasetProvider):
 
     def load(self, request: DataRequest) -> TensorData:
         kind = choose_kind(self.id, self.kinds, request)
-        train_x, _, test_x, test_y = _digits(request, self.id)
+        images, labels, train, test = _digits(request, self.id)
+        train_x, test_x, test_y = images[train], images[test], labels[test]
         half = len(train_x) // 2
         info = digit_task_info(self.id, kind, train_x, ["digits", "bold-inverted"])
         return TensorData(
