@@ -30,7 +30,7 @@ import torch
 
 import ganzoo
 from ganzoo.contracts import DataInfo, DataKind, DataRequest, TensorData
-from ganzoo.data.digit_tasks import DigitsEdges, DigitsStyles, restyle
+from ganzoo.data.digit_tasks import DigitsEdges, DigitsStyles, restyle, split_digits
 from ganzoo.metrics import frechet_distance
 from ganzoo.metrics.classifier import train_domain_classifier
 from ganzoo.variants import parse_settings
@@ -146,9 +146,9 @@ def pix2pix(args, folder: Path) -> None:
 def cyclegan(args, folder: Path) -> None:
     data = DigitsStyles().load(DataRequest(kinds=(DataKind.UNPAIRED_IMAGES,)))
     data.test = {k: v[: args.limit] for k, v in data.test.items()}
-    train_digits = DigitsEdges().load(DataRequest(kinds=(DataKind.PAIRED_IMAGES,))).train
+    images, labels, train, _ = split_digits(DataRequest(kinds=(DataKind.UNPAIRED_IMAGES,)), "bench")
     cap = args.limit * 4 if args.limit else None
-    x, y = train_digits["b"][:cap], train_digits["y"][:cap]
+    x, y = images[train][:cap], labels[train][:cap]
     readers = {
         "A": classifier(x, y, 10, args.epochs),
         "B": classifier(restyle(x), y, 10, args.epochs),
