@@ -1,9 +1,9 @@
 """Image-to-image tasks made from the bundled digits, so translation runs offline.
 
-`digits-edges` (paired): A is the outline of the digit's shape, B the digit inked crisply with a
+`digits-edges` (paired): A is the outline of the digit's shape, B the digit inked crisply at a
 pen weight drawn for each image. The outline does not show the pen weight, as an edge map does
-not show a photo's shading: the target is not a function of the input, so L1 alone blurs the
-ink's edge (the mean over pen weights) where an adversarial term has to pick one crisp edge.
+not show a photo's shading, so B is not a function of A: a pixel loss alone gives one answer per
+outline, the case pix2pix's adversarial term is for.
 `digits-styles` (unpaired): A is the digit, B the same kind of digit thickened and inverted
 (dark ink on white). Training sees A and B drawn from disjoint halves of the training digits, so
 no pair exists; the test split keeps each digit next to its own restyling and its label, for
