@@ -32,6 +32,13 @@ def test_eval_rejects_a_metric_that_does_not_apply(tmp_path):
     assert done.returncode == 2 and "does not apply to points" in done.stderr
 
 
+def test_eval_refuses_a_translator_in_one_line(tmp_path):
+    run = ganzoo.train("patchgan", steps=1, batch_size=4, width=4, out=tmp_path / "run", **QUIET)
+    done = run_zoo("eval", str(run))
+    assert done.returncode == 2 and "paired-images data has none to score" in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1
+
+
 def test_eval_every_keeps_the_best_model_and_warns_on_collapse(tmp_path, capsys):
     import torch
 

@@ -25,7 +25,13 @@ DEFAULT_METRICS = {
 
 
 def default_metrics(data: TensorData) -> list[str]:
-    names = DEFAULT_METRICS[data.info.kind]
+    names = DEFAULT_METRICS.get(data.info.kind)
+    if names is None:
+        raise ConfigError(
+            f"zoo eval scores a generator's samples, and {data.info.kind.value} data has none to "
+            "score: `zoo translate` writes a translator's outputs, and "
+            "benchmarks/translation_digits.py scores them on the digit tasks"
+        )
     if "oracle_seed" in data.info.extra:
         return ["nll-oracle", *names]
     return names
