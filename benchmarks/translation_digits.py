@@ -9,10 +9,10 @@
 pix2pix: L1 + cGAN, L1 alone, cGAN alone, and L1 + cGAN over PatchGAN depths 0-3 (patches of
 1, 16, 34 and 70 px on 32-px images; 34 and 70 both cover the whole image). Each model
 translates the 359 held-out outlines; scores: domain-feature FID of the outputs against the
-real held-out digits, and how often the digits classifier (trained on real digits only) reads
-the intended digit. CycleGAN: for each direction, how often a digits classifier trained on real
-images of the target style reads the source label, how often a style classifier (real A vs real
-B) says "target style", and the mean cycle L1 (images in [-1, 1]) on the held-out digits.
+real held-out inked digits, and how often the digits classifier (trained on real inked digits
+only) reads the intended digit. CycleGAN: for each direction, how often a digits classifier
+trained on real images of the target style reads the source label, how often a style
+classifier (real A vs real B) says "target style", and the mean cycle L1 (images in [-1, 1]) on the held-out digits.
 Models train in `--jobs` processes on `--device`; every score is computed on the CPU.
 """
 
@@ -30,7 +30,8 @@ import torch
 
 import ganzoo
 from ganzoo.contracts import DataInfo, DataKind, DataRequest, TensorData
-from ganzoo.data.digit_tasks import DigitsEdges, DigitsStyles, restyle, split_digits
+from ganzoo.data.digit_tasks import DigitsEdges, DigitsStyles, restyle
+from ganzoo.data.digits import Digits
 from ganzoo.metrics import frechet_distance
 from ganzoo.metrics.classifier import train_domain_classifier
 from ganzoo.variants import parse_settings
@@ -146,9 +147,10 @@ def pix2pix(args, folder: Path) -> None:
 def cyclegan(args, folder: Path) -> None:
     data = DigitsStyles().load(DataRequest(kinds=(DataKind.UNPAIRED_IMAGES,)))
     data.test = {k: v[: args.limit] for k, v in data.test.items()}
-    images, labels, train, _ = split_digits(DataRequest(kinds=(DataKind.UNPAIRED_IMAGES,)), "bench")
+    request = DataRequest(kinds=(DataKind.LABELLED_IMAGES,), image_size=32)
+    train_digits = Digits().load(request).train  # the smooth digits digits-styles is made of
     cap = args.limit * 4 if args.limit else None
-    x, y = images[train][:cap], labels[train][:cap]
+    x, y = train_digits["x"][:cap], train_digits["y"][:cap]
     readers = {
         "A": classifier(x, y, 10, args.epochs),
         "B": classifier(restyle(x), y, 10, args.epochs),

@@ -57,7 +57,7 @@ def restyle(images: Tensor) -> Tensor:
     return -dilate(images)
 
 
-def split_digits(request: DataRequest, provider_id: str) -> tuple[Tensor, Tensor, Tensor, Tensor]:
+def _digits(request: DataRequest, provider_id: str) -> tuple[Tensor, Tensor, Tensor, Tensor]:
     """All digits, smooth, at the requested size; their labels; the fixed train and test indices."""
     if request.argument:
         raise DataError(f"{provider_id} takes no argument")
@@ -87,7 +87,7 @@ class DigitsEdges(DatasetProvider):
 
     def load(self, request: DataRequest) -> TensorData:
         kind = choose_kind(self.id, self.kinds, request)
-        smooth, labels, train, test = split_digits(request, self.id)
+        smooth, labels, train, test = _digits(request, self.id)
         edges, inked = outline(smooth), ink(smooth, pen_weights(len(smooth)))
         info = digit_task_info(self.id, kind, inked, ["edges", "digits"])
         return TensorData(
@@ -104,7 +104,7 @@ class DigitsStyles(DatasetProvider):
 
     def load(self, request: DataRequest) -> TensorData:
         kind = choose_kind(self.id, self.kinds, request)
-        images, labels, train, test = split_digits(request, self.id)
+        images, labels, train, test = _digits(request, self.id)
         train_x, test_x, test_y = images[train], images[test], labels[test]
         half = len(train_x) // 2
         info = digit_task_info(self.id, kind, train_x, ["digits", "bold-inverted"])
