@@ -12,7 +12,8 @@ translates the 359 held-out outlines; scores: domain-feature FID of the outputs 
 real held-out inked digits, and how often the digits classifier (trained on real inked digits
 only) reads the intended digit. CycleGAN: for each direction, how often a digits classifier
 trained on real images of the target style reads the source label, how often a style
-classifier (real A vs real B) says "target style", and the mean cycle L1 (images in [-1, 1]) on the held-out digits.
+classifier (real A vs real B) says "target style", and the mean cycle L1 (images in [-1, 1])
+on the held-out digits.
 Models train in `--jobs` processes on `--device`; every score is computed on the CPU.
 """
 
