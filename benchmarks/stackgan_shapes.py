@@ -4,6 +4,7 @@ and the matching-aware discriminator against one trained without mismatched-capt
 
     python benchmarks/stackgan_shapes.py --device cuda --jobs 4      # 2 seeds × 2 discriminators
     python benchmarks/stackgan_shapes.py --smoke                     # seconds; checks the harness
+    python benchmarks/stackgan_shapes.py --set d_fusion=features     # any stackgan option
 
 The judge is an attribute classifier (shape, colour, size, position heads) trained on 10,000
 real renders of *every* combination, so it has no colour–shape prior (one trained on the
@@ -30,7 +31,7 @@ import ganzoo
 from ganzoo.data.shapes import ATTRIBUTES, PREVIEW, held_out_set, shapes_set
 from ganzoo.engine.evaluation import evaluate_samples
 from ganzoo.metrics.attributes import train_attribute_classifier
-from ganzoo.variants import load_data, variant_class
+from ganzoo.variants import load_data, parse_settings, variant_class
 
 DISCRIMINATORS = {"matching-aware": True, "no mismatched captions": False}
 
@@ -123,8 +124,8 @@ def stages_figure(run: Path, data, path: Path, per_caption: int = 4) -> None:
 def report(results: list[dict], judge_real: dict, args: argparse.Namespace) -> str:
     lines = [
         f"StackGAN on {args.data}: encoder {args.encoder_steps}, stage I {args.stage1_steps}, "
-        f"stage II {args.stage2_steps} steps at batch 64, design {args.design}, seeds "
-        f"{args.seeds}. Judge on real renders: training combinations "
+        f"stage II {args.stage2_steps} steps at batch 64, design {args.design}, options "
+        f"{args.settings or 'default'}, seeds {args.seeds}. Judge on real renders: training combinations "
         f"{judge_real['training']['mean']:.3f}, held-out {judge_real['held-out']['mean']:.3f}.",
         "",
         "| discriminator | split | stage I mean (all) | stage II mean (all) | stage II per attribute |",
@@ -168,9 +169,10 @@ def main() -> int:
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--jobs", type=int, default=1, help="runs trained at once")
     parser.add_argument("--out", type=Path, default=Path("benchmarks/results/stackgan"))
+    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
     parser.add_argument("--smoke", action="store_true", help="tiny run that checks the harness")
     args = parser.parse_args()
-    args.settings = {}
+    args.settings = parse_settings(args.set)
     if args.smoke:
         args.seeds, args.data, args.held_out, args.judge_epochs = (
             [0],
@@ -179,7 +181,7 @@ def main() -> int:
             1,
         )
         args.encoder_steps, args.stage1_steps, args.stage2_steps = 2, 2, 2
-        args.settings = {"width": 8, "residual_blocks": 1}
+        args.settings |= {"width": 8, "residual_blocks": 1}
     args.out.mkdir(parents=True, exist_ok=True)
     args.threads = max(1, torch.get_num_threads() // args.jobs)
     jobs = [(seed, mismatched) for seed in args.seeds for mismatched in DISCRIMINATORS.values()]

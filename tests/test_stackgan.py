@@ -109,6 +109,22 @@ def test_discriminator_sees_the_three_cases_in_one_step(mismatched):
         assert len(d_calls) == 2
 
 
+@pytest.mark.parametrize(("fusion", "first_layer_inputs"), [("input", 3 + 4), ("features", 3)])
+def test_joint_discriminator_fuses_the_caption_where_asked(fusion, first_layer_inputs):
+    from ganzoo.nn.matching import MatchingDiscriminator
+
+    torch.manual_seed(0)
+    D = MatchingDiscriminator(16, 3, 4, "joint", width=8, fusion=fusion).eval()
+    first = next(m for m in D.body.modules() if isinstance(m, nn.Conv2d))
+    assert first.in_channels == first_layer_inputs  # features: the trunk never sees the caption
+    x, caption = torch.randn(6, 3, 16, 16), torch.randn(6, 4)
+    score, match = D(x, caption)
+    assert score.shape == (6,) and match is None
+    assert not torch.allclose(score, D(x, -caption)[0])  # the score depends on the caption
+    score.sum().backward()
+    assert all(p.grad is not None and torch.isfinite(p.grad).all() for p in D.parameters())
+
+
 def test_joint_loss_counts_mismatched_pairs_as_negatives():
     from ganzoo.algorithms import matching
     from ganzoo.losses import adversarial_loss

@@ -57,6 +57,11 @@ class StackGANConfig(VariantConfig):
     stage2_steps: int = Field(5000, ge=0, description="stage II iterations")
     design: Literal["joint", "split"] = Field("joint", description="discriminator design")
     mismatched: bool = Field(True, description="train D on real images with wrong captions")
+    d_fusion: Literal["input", "features"] = Field(
+        "input",
+        description="joint design: the caption joins D's input channels, or its last 4×4 "
+        "feature map (the paper's discriminators)",
+    )
     d_condition_dim: int = Field(32, ge=1, description="D's compressed caption embedding")
     width: int = Field(64, ge=4, description="base channel width of every image network")
     residual_blocks: int = Field(2, ge=0, description="stage II residual blocks")
@@ -145,7 +150,9 @@ class CaptionDiscriminator(nn.Module):
         self.compress = nn.Sequential(
             nn.Linear(c.embedding_dim, c.d_condition_dim), nn.LeakyReLU(0.2, True)
         )
-        self.match = MatchingDiscriminator(size, channels, c.d_condition_dim, c.design, c.width)
+        self.match = MatchingDiscriminator(
+            size, channels, c.d_condition_dim, c.design, c.width, fusion=c.d_fusion
+        )
 
     def forward(self, x: Tensor, embedding: Tensor) -> tuple[Tensor, Tensor | None]:
         return self.match(x, self.compress(embedding))

@@ -102,6 +102,10 @@ class DCGANBody(nn.Module):
     def forward(self, x: Tensor) -> Tensor:
         return self.layers(x)
 
+    def maps(self, x: Tensor) -> Tensor:
+        """The last 4×4 feature map, before flattening (for heads that fuse a condition)."""
+        return self.layers[:-1](x)
+
 
 class DCGANDiscriminator(nn.Module):
     """Trunk plus one linear score."""
