@@ -58,9 +58,9 @@ class StackGANConfig(VariantConfig):
     design: Literal["joint", "split"] = Field("joint", description="discriminator design")
     mismatched: bool = Field(True, description="train D on real images with wrong captions")
     d_fusion: Literal["input", "features"] = Field(
-        "input",
-        description="joint design: the caption joins D's input channels, or its last 4×4 "
-        "feature map (the paper's discriminators)",
+        "features",
+        description="joint design: the caption joins D's last 4×4 feature map (the paper's "
+        "discriminators) or its input channels",
     )
     d_condition_dim: int = Field(32, ge=1, description="D's compressed caption embedding")
     width: int = Field(64, ge=4, description="base channel width of every image network")
