@@ -125,8 +125,9 @@ def report(results: list[dict], judge_real: dict, args: argparse.Namespace) -> s
     lines = [
         f"StackGAN on {args.data}: encoder {args.encoder_steps}, stage I {args.stage1_steps}, "
         f"stage II {args.stage2_steps} steps at batch 64, design {args.design}, options "
-        f"{args.settings or 'default'}, seeds {args.seeds}. Judge on real renders: training combinations "
-        f"{judge_real['training']['mean']:.3f}, held-out {judge_real['held-out']['mean']:.3f}.",
+        f"{args.settings or 'default'}, seeds {args.seeds}. Judge on real renders: training "
+        f"combinations {judge_real['training']['mean']:.3f}, held-out "
+        f"{judge_real['held-out']['mean']:.3f}.",
         "",
         "| discriminator | split | stage I mean (all) | stage II mean (all) | stage II per attribute |",
         "|---|---|---|---|---|",

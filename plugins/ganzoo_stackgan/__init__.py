@@ -31,7 +31,7 @@ from ganzoo.errors import ConfigError
 from ganzoo.losses import adversarial_loss
 from ganzoo.nn.captions import CaptionEncoder, ImageEncoder, matching_loss, sentence_encoder
 from ganzoo.nn.dcgan import DCGANGenerator, init_dcgan_weights
-from ganzoo.nn.matching import MatchingDiscriminator
+from ganzoo.nn.matching import MatchingDiscriminator, condition_planes
 from ganzoo.nn.resnet import ResidualBlock
 
 
@@ -138,8 +138,7 @@ class StageTwoGenerator(nn.Module):
     def forward(self, low: Tensor, embedding: Tensor, eps: Tensor) -> tuple[Tensor, Tensor]:
         condition, kl = self.augment(embedding, eps)
         h = self.encode(low)
-        planes = condition[:, :, None, None].expand(-1, -1, *h.shape[-2:]).to(h.dtype)
-        return self.up(self.join(torch.cat([h, planes], dim=1))), kl
+        return self.up(self.join(torch.cat([h, condition_planes(condition, h)], dim=1))), kl
 
 
 class CaptionDiscriminator(nn.Module):

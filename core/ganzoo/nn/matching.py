@@ -24,6 +24,13 @@ Design = Literal["joint", "split"]
 Fusion = Literal["input", "features"]
 
 
+def condition_planes(condition: Tensor, like: Tensor) -> Tensor:
+    """An N×d condition as d constant planes of `like`'s height, width and dtype, ready to be
+    concatenated to it along the channels."""
+    planes = condition[:, :, None, None].expand(-1, -1, *like.shape[-2:])
+    return planes.to(like.dtype)
+
+
 class MatchingDiscriminator(nn.Module):
     def __init__(
         self,
@@ -61,11 +68,9 @@ class MatchingDiscriminator(nn.Module):
         """(score, match): joint gives the pair's score and None; split gives realism, match."""
         if self.late:
             maps = self.body.maps(x)
-            planes = condition[:, :, None, None].expand(-1, -1, *maps.shape[-2:])
-            return self.score(torch.cat([maps, planes.to(maps.dtype)], dim=1)), None
+            return self.score(torch.cat([maps, condition_planes(condition, maps)], dim=1)), None
         if self.design == "joint":
-            planes = condition[:, :, None, None].expand(-1, -1, *x.shape[-2:])
-            features = self.body(torch.cat([x, planes.to(x.dtype)], dim=1))
+            features = self.body(torch.cat([x, condition_planes(condition, x)], dim=1))
             return self.score(features).squeeze(1), None
         features = self.body(x)
         match = (features * self.project(condition)).sum(dim=1) / features.shape[1] ** 0.5
