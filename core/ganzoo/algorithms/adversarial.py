@@ -5,7 +5,8 @@
         sample m noise z; descend G's loss (MMGAN or NSGAN, or a later paper's loss)
 
 Real and fake minibatches have the same size. Optional: a replay pool of past fakes for D,
-a gradient penalty (WGAN-GP). Networks: MLPs for points, DCGAN convolutions for images.
+a gradient penalty (WGAN-GP's on interpolates, or R1's on real data). Networks: MLPs for
+points, DCGAN convolutions for images.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from torch import Tensor, nn
 
 from ganzoo.contracts import DataKind, NextBatch, Variant, VariantConfig
 from ganzoo.errors import ConfigError
-from ganzoo.losses import adversarial_loss, gradient_penalty
+from ganzoo.losses import adversarial_loss, gradient_penalty, r1_penalty
 from ganzoo.nn.dcgan import DCGANDiscriminator, DCGANGenerator
 from ganzoo.nn.mlp import MLPDiscriminator, MLPGenerator
 from ganzoo.nn.norms import Norm
@@ -36,6 +37,9 @@ class AdversarialConfig(VariantConfig, LinearDecay):
     lr_d: float = Field(2e-4, gt=0, description="discriminator learning rate (Adam)")
     betas: tuple[float, float] = Field((0.5, 0.999), description="Adam betas")
     gradient_penalty: float = Field(0.0, ge=0, description="WGAN-GP weight; 0 = off")
+    r1_penalty: float = Field(
+        0.0, ge=0, description="gamma of R1, (gamma/2)·||grad D||² on real data; 0 = off"
+    )
     replay_size: int = Field(0, ge=0, description="past fakes kept for D; 0 = no replay")
     replay_swap: float = Field(
         0.5, ge=0, le=1, description="chance a fake is swapped for a past one"
@@ -122,6 +126,8 @@ class AdversarialGAN(Variant):
             loss = loss + self.config.gradient_penalty * gradient_penalty(
                 self.discriminator, real, fake
             )
+        if self.config.r1_penalty:
+            loss = loss + self.config.r1_penalty / 2 * r1_penalty(self.discriminator, real)
         return loss
 
     def train_step(self, next_batch: NextBatch, step: int) -> dict[str, Tensor]:
