@@ -5,6 +5,7 @@ import pytest
 import torch
 
 import ganzoo
+from conftest import run_zoo
 from ganzoo.losses import gradient_penalty, r1_penalty
 
 QUIET = {"device": "cpu", "sample_every": 0, "checkpoint_every": 0, "progress": False}
@@ -53,3 +54,15 @@ def test_r1_weight_enters_the_discriminator_loss_as_half_gamma(tmp_path):
     expected = plain + 1.5 * r1_penalty(variant.discriminator, real)
     assert penalised.item() == pytest.approx(expected.item(), rel=1e-6)
     assert penalised.item() > plain.item()
+
+
+@pytest.mark.parametrize(
+    ("variant", "setting"),
+    [("cgan", "r1_penalty=1"), ("acgan", "gradient_penalty=10"), ("cgan", "replay_size=8")],
+)
+def test_variants_with_their_own_step_refuse_the_options_it_leaves_out(tmp_path, variant, setting):
+    out = tmp_path / "run"
+    done = run_zoo("train", variant, "--steps", "1", "--set", setting, "--out", str(out))
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.strip() == f"zoo: error: {variant} does not use {setting.split('=')[0]}"
+    assert not (out / "config.json").exists()

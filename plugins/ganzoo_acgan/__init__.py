@@ -30,7 +30,7 @@ from pydantic import Field
 from torch import Tensor, nn
 
 from ganzoo import PLUGIN_API_VERSION, hookimpl
-from ganzoo.algorithms.adversarial import AdversarialConfig, AdversarialGAN
+from ganzoo.algorithms.adversarial import BASE_STEP_OPTIONS, AdversarialConfig, AdversarialGAN
 from ganzoo.contracts import DataKind, NextBatch
 from ganzoo.nn.dcgan import DCGANBody
 from ganzoo.nn.minibatch import MinibatchDiscrimination
@@ -96,6 +96,7 @@ class ACGAN(AdversarialGAN):
     data_kinds = (DataKind.LABELLED_IMAGES,)
     architecture = "dcgan"
     conditional = True
+    unused_options = BASE_STEP_OPTIONS
     config: ACGANConfig
 
     def build_image_discriminator(self, size: int, channels: int) -> nn.Module:

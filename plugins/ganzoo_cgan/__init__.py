@@ -13,7 +13,7 @@ from torch import Tensor, nn
 
 from ganzoo import PLUGIN_API_VERSION, hookimpl
 from ganzoo.algorithms import matching
-from ganzoo.algorithms.adversarial import AdversarialConfig, AdversarialGAN
+from ganzoo.algorithms.adversarial import BASE_STEP_OPTIONS, AdversarialConfig, AdversarialGAN
 from ganzoo.contracts import DataKind, NextBatch
 from ganzoo.nn.matching import MatchingDiscriminator
 
@@ -45,6 +45,7 @@ class CGAN(AdversarialGAN):
     data_kinds = (DataKind.LABELLED_IMAGES,)
     architecture = "dcgan"
     conditional = True
+    unused_options = BASE_STEP_OPTIONS
     config: CGANConfig
 
     def build_image_discriminator(self, size: int, channels: int) -> nn.Module:

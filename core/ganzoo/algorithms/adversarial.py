@@ -26,6 +26,10 @@ from ganzoo.nn.norms import Norm
 from ganzoo.nn.replay import ReplayPool
 from ganzoo.schedule import LinearDecay
 
+BASE_STEP_OPTIONS = ("gradient_penalty", "r1_penalty", "replay_size", "replay_swap")
+"""Options that only this module's `train_step` applies; a subclass with a step of its own that
+leaves them out names them in `unused_options`, so setting one is an error, not a no-op."""
+
 LossName = Literal["non-saturating", "minimax", "wasserstein", "hinge", "least-squares"]
 
 
@@ -58,9 +62,13 @@ class AdversarialGAN(Variant):
     Config: ClassVar[type[AdversarialConfig]] = AdversarialConfig
     data_kinds = (DataKind.POINTS, DataKind.IMAGES, DataKind.LABELLED_IMAGES)
     architecture: ClassVar[Literal["auto", "mlp", "dcgan"]] = "auto"
+    unused_options: ClassVar[tuple[str, ...]] = ()  # keys a subclass's own step leaves out
     config: AdversarialConfig
 
     def __init__(self, config, data, runtime):
+        set_but_unused = [key for key in self.unused_options if key in config.model_fields_set]
+        if set_but_unused:
+            raise ConfigError(f"{self.id} does not use {', '.join(set_but_unused)}")
         super().__init__(config, data, runtime)
         self.loss = adversarial_loss(config.loss)
         self.pool = ReplayPool(config.replay_size, data.shape, config.replay_swap).to(self.device)
