@@ -3,6 +3,9 @@
     python benchmarks/modes.py                          # 4 methods x 2 mixtures x 5 seeds
     python benchmarks/modes.py --jobs 2 --figures benchmarks/figures
     python benchmarks/modes.py --smoke                  # seconds; checks the harness only
+    python benchmarks/modes.py --seeds 2 --json m.jsonl # then, another day, the other three:
+    python benchmarks/modes.py --seeds 3 --first-seed 2 --json m.jsonl --append
+    python benchmarks/modes.py --report m.jsonl         # the table over all five
 
 Protocol: ring of 8 modes at angles 2*pi*k/8, radius 2, std 0.02; grid of 25 modes at
 {-4,-2,0,2,4}^2, std 0.05. Each trained generator draws 2,500 samples; a sample is high
@@ -16,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import statistics
 import sys
 import tempfile
@@ -81,6 +85,9 @@ def run_one(job: dict) -> dict:
 def summary(values: list[float]) -> str:
     if not values:
         return "—"
+    unbounded = sum(not math.isfinite(v) for v in values)
+    if unbounded:  # reverse KL of a run without one high-quality sample
+        return f"∞ ({unbounded} of {len(values)} runs)"
     mean = statistics.mean(values)
     spread = statistics.stdev(values) if len(values) > 1 else 0.0
     return f"{mean:.2f} ± {spread:.2f}"
@@ -168,7 +175,10 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--methods", default=",".join(METHODS))
     parser.add_argument("--data", default="ring8,grid25")
-    parser.add_argument("--seeds", type=int, default=5)
+    parser.add_argument("--seeds", type=int, default=5, help="how many seeds")
+    parser.add_argument(
+        "--first-seed", type=int, default=0, help="seeds run from here: split a long protocol"
+    )
     parser.add_argument("--steps", type=int, default=16000)
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument(
@@ -182,6 +192,9 @@ def main() -> int:
     parser.add_argument("--device", default="cpu", help="where each run trains")
     parser.add_argument("--set", action="append", default=[], metavar="METHOD.KEY=VALUE")
     parser.add_argument("--json", type=Path, help="write every run's figures here (JSON lines)")
+    parser.add_argument(
+        "--append", action="store_true", help="add to the --json file instead of starting it anew"
+    )
     parser.add_argument("--figures", type=Path, help="write one PNG per method into this folder")
     parser.add_argument("--smoke", action="store_true", help="tiny run that checks the harness")
     parser.add_argument(
@@ -231,10 +244,10 @@ def main() -> int:
         }
         for method in methods
         for mixture in mixtures
-        for seed in range(args.seeds)
+        for seed in range(args.first_seed, args.first_seed + args.seeds)
     ]
     results = []
-    if args.json:
+    if args.json and not args.append:
         args.json.write_text("")
     with ProcessPoolExecutor(args.jobs) as pool:
         for done in as_completed([pool.submit(run_one, job) for job in jobs]):
@@ -246,7 +259,7 @@ def main() -> int:
                 with args.json.open("a") as out:
                     out.write(json.dumps(result) + "\n")
     print(
-        f"{args.seeds} seeds, {args.steps} steps, batch {args.batch_size}, ema {args.ema}, "
+        f"seeds {args.first_seed}-{args.first_seed + args.seeds - 1}, {args.steps} steps, batch {args.batch_size}, ema {args.ema}, "
         f"device {args.device}, "
         f"settings {list(settings.items())}"
     )
