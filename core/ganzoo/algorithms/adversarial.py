@@ -66,7 +66,10 @@ class AdversarialGAN(Variant):
     config: AdversarialConfig
 
     def __init__(self, config, data, runtime):
-        set_but_unused = [key for key in self.unused_options if key in config.model_fields_set]
+        fields = type(config).model_fields
+        set_but_unused = [
+            key for key in self.unused_options if getattr(config, key) != fields[key].default
+        ]
         if set_but_unused:
             raise ConfigError(f"{self.id} does not use {', '.join(set_but_unused)}")
         super().__init__(config, data, runtime)
