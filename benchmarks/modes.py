@@ -259,8 +259,8 @@ def main() -> int:
                 with args.json.open("a") as out:
                     out.write(json.dumps(result) + "\n")
     print(
-        f"seeds {args.first_seed}-{args.first_seed + args.seeds - 1}, {args.steps} steps, batch {args.batch_size}, ema {args.ema}, "
-        f"device {args.device}, "
+        f"seeds {args.first_seed}-{args.first_seed + args.seeds - 1}, {args.steps} steps, "
+        f"batch {args.batch_size}, ema {args.ema}, device {args.device}, "
         f"settings {list(settings.items())}"
     )
     print(table(results, methods, mixtures))
