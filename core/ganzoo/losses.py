@@ -79,18 +79,23 @@ def adversarial_loss(name: str) -> AdversarialLoss:
     return LOSSES[name]()
 
 
+def input_gradient(critic, x: Tensor) -> Tensor:
+    """Per-sample gradient of the critic's score with respect to its input, flattened, kept in
+    the graph so a penalty on it trains the critic."""
+    x = x.detach().requires_grad_(True)
+    (grad,) = torch.autograd.grad(critic(x).sum(), x, create_graph=True)
+    return grad.flatten(1)
+
+
 def gradient_penalty(critic, real: Tensor, fake: Tensor) -> Tensor:
     """WGAN-GP: (||grad D(x_hat)|| - 1)^2 on random interpolates of real and fake samples."""
     shape = (real.shape[0],) + (1,) * (real.dim() - 1)
     alpha = torch.rand(shape, device=real.device, dtype=real.dtype)
-    mixed = (alpha * real + (1 - alpha) * fake).requires_grad_(True)
-    (grad,) = torch.autograd.grad(critic(mixed).sum(), mixed, create_graph=True)
-    return ((grad.flatten(1).norm(dim=1) - 1) ** 2).mean()
+    mixed = alpha * real + (1 - alpha) * fake
+    return ((input_gradient(critic, mixed).norm(dim=1) - 1) ** 2).mean()
 
 
 def r1_penalty(critic, real: Tensor) -> Tensor:
     """Mescheder et al. 2018's R1: ||grad D(x)||^2 on real samples only. Zero-centred, so D is
     pushed flat on the data rather than to slope 1 along lines to the fakes, as WGAN-GP does."""
-    real = real.detach().requires_grad_(True)
-    (grad,) = torch.autograd.grad(critic(real).sum(), real, create_graph=True)
-    return grad.flatten(1).square().sum(dim=1).mean()
+    return input_gradient(critic, real).square().sum(dim=1).mean()
