@@ -1,5 +1,6 @@
 """The mode-collapse fighters' new parts: the minibatch layer, Sinkhorn, the paper options."""
 
+import json
 import math
 
 import numpy as np
@@ -46,6 +47,45 @@ def test_minibatch_layer_compares_within_the_batch_it_is_given():
     apart = torch.cat([layer(real), layer(fake)])
     together = layer(torch.cat([real, fake]))
     assert not torch.allclose(apart, together)
+
+
+def _closeness_by_broadcasting(f: torch.Tensor, layer: MinibatchDiscrimination) -> torch.Tensor:
+    m = (f @ layer.T).view(len(f), layer.kernels, layer.kernel_dim)
+    distances = (m.unsqueeze(1) - m.unsqueeze(0)).abs().sum(-1)  # (N, N, B)
+    others = ~torch.eye(len(f), dtype=torch.bool).unsqueeze(-1)
+    return (torch.exp(-distances) * others).sum(1)
+
+
+def test_minibatch_layer_has_the_first_and_second_derivatives_of_the_direct_computation():
+    torch.manual_seed(2)
+    layer = MinibatchDiscrimination(in_features=4, kernels=3, kernel_dim=2).double()
+    f = torch.randn(6, 4, dtype=torch.float64, requires_grad=True)
+    assert torch.autograd.gradcheck(lambda x: layer(x)[:, 4:], (f,))
+    assert torch.autograd.gradgradcheck(lambda x: layer(x)[:, 4:], (f,))
+    weights = torch.randn(6, 3, dtype=torch.float64)
+    ours, direct = (
+        torch.autograd.grad((out * weights).sum(), f, create_graph=True)[0]
+        for out in (layer(f)[:, 4:], _closeness_by_broadcasting(f, layer))
+    )
+    assert torch.allclose(ours, direct)
+    second = [torch.autograd.grad(g.square().sum(), layer.T)[0] for g in (ours, direct)]
+    assert torch.allclose(*second)
+
+
+def test_improved_gan_trains_with_an_r1_penalty_through_the_minibatch_layer(tmp_path):
+    run = ganzoo.train(
+        "improved-gan",
+        data="grid25",
+        steps=2,
+        seed=0,
+        r1_penalty=0.1,
+        batch_size=16,
+        out=tmp_path / "r1",
+        **QUIET,
+    )
+    lines = (run / "metrics.jsonl").read_text().splitlines()
+    losses = [v for line in lines for k, v in json.loads(line).items() if k.endswith("loss")]
+    assert losses and all(math.isfinite(v) for v in losses)
 
 
 @pytest.mark.filterwarnings("ignore:Sinkhorn did not converge")  # POT's tolerance is stricter
