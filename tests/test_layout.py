@@ -48,7 +48,10 @@ def test_channels_last_dcgan_matches_the_default_layout(size):
     score_cl, grads_cl = run()
     torch.testing.assert_close(score_cl, score, rtol=1e-5, atol=1e-5)
     for grad, grad_cl in zip(grads, grads_cl, strict=True):
-        torch.testing.assert_close(grad_cl, grad, rtol=1e-4, atol=1e-6)
+        # The layouts sum in other orders: fp32 rounding relative to the largest entry, not to
+        # each one (a near-zero entry of a 128-entry gradient differed by 5e-6 on torch 2.13).
+        scale = grad.abs().max().item()
+        torch.testing.assert_close(grad_cl, grad, rtol=1e-4, atol=1e-5 * scale)
 
 
 def test_instance_norm_matches_instancenorm2d_and_keeps_channels_last():
