@@ -82,7 +82,8 @@ def test_offline_reload_uses_the_cache_and_a_missing_snapshot_fails_fast(pushed,
     offline_env = {**os.environ, "HF_HUB_OFFLINE": "1"}
     np.testing.assert_array_equal(online, sample(source, tmp_path / "offline.npy", env=offline_env))
     start = time.perf_counter()  # the interpreter's start and imports, on this machine now
-    subprocess.run([sys.executable, "-c", "import ganzoo.cli, ganzoo.hub, huggingface_hub, torch"])
+    imports_only = "import ganzoo.cli, ganzoo.hub, huggingface_hub, torch"
+    subprocess.run([sys.executable, "-c", imports_only], check=True)
     imports = time.perf_counter() - start
     for env in (offline_env, {**os.environ, "HF_ENDPOINT": "http://127.0.0.1:9"}):
         start = time.perf_counter()
