@@ -11,7 +11,7 @@ import pytest
 import torch
 
 import ganzoo
-from conftest import run_zoo
+from conftest import invoke_zoo, run_zoo
 from ganzoo.engine.checkpoint import latest_checkpoint, match_parameter_layouts
 from ganzoo.engine.tensorio import load_tensors
 from ganzoo.errors import TrainingDiverged
@@ -111,7 +111,7 @@ def test_two_process_gloo_ddp_equals_one_process_with_double_batch(tmp_path):
         *common, "--batch-size", "16", "--nproc", "2", "--out", str(tmp_path / "two"), env=env
     )
     assert two.returncode == 0, two.stderr[-2000:]
-    one = run_zoo(*common, "--batch-size", "32", "--out", str(tmp_path / "one"), env=env)
+    one = invoke_zoo(*common, "--batch-size", "32", "--out", str(tmp_path / "one"))
     assert one.returncode == 0, one.stderr[-2000:]
     for name in ("generator.safetensors", "discriminator.safetensors"):
         a = load_tensors(tmp_path / "two" / name)
@@ -140,7 +140,7 @@ def test_two_process_gloo_ddp_equals_one_process_with_double_batch(tmp_path):
     ],
 )
 def test_bad_input_is_one_line_exit_2(tmp_path, args, message):
-    done = run_zoo("train", "dcgan", "--steps", "1", "--out", str(tmp_path / "r"), *args)
+    done = invoke_zoo("train", "dcgan", "--steps", "1", "--out", str(tmp_path / "r"), *args)
     assert done.returncode == 2, done.stderr
     assert done.stderr.count("\n") == 1, done.stderr
     assert message in done.stderr
@@ -196,8 +196,19 @@ def test_restored_moments_take_their_parameters_layout():
 def test_config_file_is_validated(tmp_path):
     bad = tmp_path / "bad.json"
     bad.write_text('{"z_dim": 8, "lr_g": -1}')
-    done = run_zoo("train", "dcgan", "--config", str(bad), "--out", str(tmp_path / "r"))
+    done = invoke_zoo("train", "dcgan", "--config", str(bad), "--out", str(tmp_path / "r"))
     assert done.returncode == 2 and "lr_g=-1" in done.stderr
+
+
+def test_digits_are_scikit_learns_read_without_importing_it():
+    from sklearn.datasets import load_digits
+
+    from ganzoo.data.digits import digit_images
+
+    images, labels = digit_images()
+    bunch = load_digits()
+    assert torch.equal(images, torch.from_numpy(bunch.images).float().unsqueeze(1) / 8 - 1)
+    assert torch.equal(labels, torch.from_numpy(bunch.target).long())
 
 
 def _write_png(path, array):
@@ -232,24 +243,24 @@ def test_folder_dataset_reads_classes_and_counts_unreadable_files(tmp_path):
 
 def test_folder_dataset_errors(tmp_path):
     (tmp_path / "empty").mkdir()
-    done = run_zoo("train", "dcgan", "--data", f"folder:{tmp_path / 'empty'}")
+    done = invoke_zoo("train", "dcgan", "--data", f"folder:{tmp_path / 'empty'}")
     assert done.returncode == 2 and "no images" in done.stderr
     _write_png(tmp_path / "mixed" / "a.png", np.zeros((8, 8), dtype=np.uint8))
     _write_png(tmp_path / "mixed" / "b.png", np.zeros((8, 8, 3), dtype=np.uint8))
-    done = run_zoo("train", "dcgan", "--data", f"folder:{tmp_path / 'mixed'}")
+    done = invoke_zoo("train", "dcgan", "--data", f"folder:{tmp_path / 'mixed'}")
     assert done.returncode == 2 and "mixes channel counts (1 with 1, 1 with 3)" in done.stderr
 
 
 def test_sample_command_writes_grids_arrays_and_folders(tmp_path):
     run = ganzoo.train("cgan", steps=2, batch_size=8, out=tmp_path / "run", **QUIET)
     for name in ("grid.png", "raw.npy", "raw.safetensors", "each/"):
-        done = run_zoo(
+        done = invoke_zoo(
             "sample", str(run), "-n", "10", "--labels", "all", "-o", str(tmp_path / name)
         )
         assert done.returncode == 0, done.stderr
     assert np.load(tmp_path / "raw.npy").shape == (10, 1, 16, 16)
     assert len(list((tmp_path / "each").glob("*.png"))) == 10
-    done = run_zoo("sample", str(run), "--labels", "3,3,11", "-o", str(tmp_path / "x.png"))
+    done = invoke_zoo("sample", str(run), "--labels", "3,3,11", "-o", str(tmp_path / "x.png"))
     assert done.returncode == 2 and "0..9" in done.stderr
 
 
@@ -269,16 +280,16 @@ def test_points_sample_scatter_and_plot(tmp_path):
     run = ganzoo.train(
         "gan", steps=3, batch_size=16, out=tmp_path / "run", **{**QUIET, "log_every": 1}
     )
-    assert run_zoo("sample", str(run), "-o", str(tmp_path / "scatter.png")).returncode == 0
-    assert run_zoo("plot", str(run)).returncode == 0
+    assert invoke_zoo("sample", str(run), "-o", str(tmp_path / "scatter.png")).returncode == 0
+    assert invoke_zoo("plot", str(run)).returncode == 0
     assert (run / "losses.png").stat().st_size > 1000
-    done = run_zoo("sample", str(run), "--labels", "1")
+    done = invoke_zoo("sample", str(run), "--labels", "1")
     assert done.returncode == 2 and "unconditional" in done.stderr
 
 
 def test_existing_run_folder_is_not_overwritten(tmp_path):
     ganzoo.train("gan", steps=1, batch_size=16, out=tmp_path / "run", **QUIET)
-    done = run_zoo("train", "gan", "--steps", "1", "--out", str(tmp_path / "run"))
+    done = invoke_zoo("train", "gan", "--steps", "1", "--out", str(tmp_path / "run"))
     assert done.returncode == 2 and "--resume" in done.stderr
 
 
@@ -377,7 +388,7 @@ def test_ctrl_c_writes_a_checkpoint_and_exits_cleanly(tmp_path):
     assert "interrupted: checkpoint at step" in stderr and "Traceback" not in stderr
     folder = latest_checkpoint(tmp_path / "run")
     step = json.loads((folder / "state.json").read_text())["step"]
-    done = run_zoo(
+    done = invoke_zoo(
         "train",
         "--resume",
         str(tmp_path / "run"),

@@ -1,14 +1,14 @@
 import json
 
 import ganzoo
-from conftest import run_zoo
+from conftest import invoke_zoo
 
 QUIET = {"device": "cpu", "sample_every": 0, "checkpoint_every": 0, "progress": False}
 
 
 def test_zoo_eval_prints_every_default_metric_and_updates_the_card(tmp_path):
     run = ganzoo.train("dcgan", steps=20, batch_size=32, out=tmp_path / "run", **QUIET)
-    done = run_zoo("eval", str(run), "-n", "300", "--json")
+    done = invoke_zoo("eval", str(run), "-n", "300", "--json")
     assert done.returncode == 0, done.stderr
     report = json.loads(done.stdout)
     assert set(report["scores"]) == {"fid", "kid", "pr", "dc", "is"}
@@ -21,20 +21,20 @@ def test_zoo_eval_prints_every_default_metric_and_updates_the_card(tmp_path):
 
 def test_zoo_eval_on_points_counts_modes(tmp_path):
     run = ganzoo.train("gan", steps=20, batch_size=64, out=tmp_path / "run", **QUIET)
-    report = json.loads(run_zoo("eval", str(run), "-n", "500", "--json").stdout)
+    report = json.loads(invoke_zoo("eval", str(run), "-n", "500", "--json").stdout)
     assert 0 <= report["scores"]["modes"]["modes"] <= 8
     assert report["features"] == "raw coordinates"
 
 
 def test_eval_rejects_a_metric_that_does_not_apply(tmp_path):
     run = ganzoo.train("gan", steps=2, batch_size=16, out=tmp_path / "run", **QUIET)
-    done = run_zoo("eval", str(run), "--metrics", "is")
+    done = invoke_zoo("eval", str(run), "--metrics", "is")
     assert done.returncode == 2 and "does not apply to points" in done.stderr
 
 
 def test_eval_refuses_a_translator_in_one_line(tmp_path):
     run = ganzoo.train("patchgan", steps=1, batch_size=4, width=4, out=tmp_path / "run", **QUIET)
-    done = run_zoo("eval", str(run))
+    done = invoke_zoo("eval", str(run))
     assert done.returncode == 2 and "paired-images data has none to score" in done.stderr
     assert len(done.stderr.strip().splitlines()) == 1
 

@@ -10,7 +10,7 @@ import torch
 from safetensors.torch import save_file
 
 import ganzoo
-from conftest import run_zoo
+from conftest import invoke_zoo, run_zoo
 from ganzoo.contracts import DataInfo, DataKind, TensorData
 from ganzoo.errors import ZooError
 from ganzoo.hub import PinnedFile, sha256_of
@@ -112,7 +112,7 @@ def test_zoo_eval_refuses_wrong_or_unreachable_weights_in_one_line(stand_in, tmp
     _, path, _ = stand_in
     run = ganzoo.train("dcgan", steps=2, batch_size=16, out=tmp_path / "run", **QUIET)
     common = ["eval", str(run), "-n", "20", "--features", "inception"]
-    wrong = run_zoo(*common, "--inception-weights", str(path))
+    wrong = invoke_zoo(*common, "--inception-weights", str(path))
     assert wrong.returncode == 2 and wrong.stderr.count("\n") == 1
     assert f"have sha256 {sha256_of(path)[:12]}..." in wrong.stderr
     assert f"{FID_INCEPTION.sha256[:12]}..." in wrong.stderr

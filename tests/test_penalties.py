@@ -5,7 +5,7 @@ import pytest
 import torch
 
 import ganzoo
-from conftest import run_zoo
+from conftest import invoke_zoo
 from ganzoo.losses import gradient_penalty, r1_penalty
 
 QUIET = {"device": "cpu", "sample_every": 0, "checkpoint_every": 0, "progress": False}
@@ -62,7 +62,7 @@ def test_r1_weight_enters_the_discriminator_loss_as_half_gamma(tmp_path):
 )
 def test_variants_with_their_own_step_refuse_the_options_it_leaves_out(tmp_path, variant, setting):
     out = tmp_path / "run"
-    done = run_zoo("train", variant, "--steps", "1", "--set", setting, "--out", str(out))
+    done = invoke_zoo("train", variant, "--steps", "1", "--set", setting, "--out", str(out))
     assert done.returncode == 2, done.stderr
     assert done.stderr.strip() == f"zoo: error: {variant} does not use {setting.split('=')[0]}"
     assert not (out / "config.json").exists()

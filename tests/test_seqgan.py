@@ -12,7 +12,7 @@ import torch
 from torch import nn
 
 import ganzoo
-from conftest import run_zoo
+from conftest import invoke_zoo
 from ganzoo.contracts import DataKind, DataRequest, Runtime
 from ganzoo.data.oracle import (
     Oracle,
@@ -244,17 +244,17 @@ def test_self_bleu_leaves_each_sample_out():
 
 def test_seqgan_cli_train_sample_eval(tmp_path):
     run = tmp_path / "run"
-    trained = run_zoo(
+    trained = invoke_zoo(
         "train", "seqgan", "--data", "oracle:samples=64,test=64", "--steps", "3", "--batch-size",
         "8", "--device", "cpu", "--out", str(run), "--set", "mle_steps=1", "--set",
         "d_pretrain_steps=1", "--set", "rollouts=2", "--set", "d_steps=1", "--sample-every", "0",
     )  # fmt: skip
     assert trained.returncode == 0, trained.stderr
     assert len((run / "samples" / "step-00000003.txt").read_text().splitlines()) == 64
-    printed = run_zoo("sample", str(run), "-n", "5")
+    printed = invoke_zoo("sample", str(run), "-n", "5")
     lines = printed.stdout.strip().splitlines()
     assert len(lines) == 5 and all(len(line.split()) == 20 for line in lines)
-    evaluated = run_zoo("eval", str(run), "-n", "64", "--json")
+    evaluated = invoke_zoo("eval", str(run), "-n", "64", "--json")
     assert evaluated.returncode == 0, evaluated.stderr
     scores = json.loads(evaluated.stdout)["scores"]
     assert set(scores) == {"nll-oracle", "bleu", "self-bleu"}
@@ -270,7 +270,7 @@ def test_training_on_a_text_file(tmp_path):
     )  # fmt: skip
     text = (run / "samples" / "step-00000002.txt").read_text().splitlines()
     assert len(text) == 64 and all(len(line.split()) <= 6 for line in text)
-    bad = run_zoo(
+    bad = invoke_zoo(
         "train", "seqgan", "--data", f"text:{tmp_path}/absent.txt", "--out", str(run / "x")
     )
     assert bad.returncode == 2 and len(bad.stderr.strip().splitlines()) == 1

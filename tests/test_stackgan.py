@@ -13,7 +13,7 @@ import torch
 from torch import nn
 
 import ganzoo
-from conftest import run_zoo
+from conftest import invoke_zoo
 from ganzoo.contracts import DataKind, DataRequest, Runtime
 from ganzoo.data.captions import Captions, caption_words, encode_text
 from ganzoo.data.shapes import (
@@ -275,7 +275,7 @@ def test_sample_command_draws_a_row_per_caption(tmp_path):
         batch_size=16, sample_every=0, **variant_class("stackgan").quick_settings,
     )  # fmt: skip
     grid = tmp_path / "grid.png"
-    done = run_zoo(
+    done = invoke_zoo(
         "sample", "stackgan", str(run), "--text", "a big blue square", "--text",
         "top-left: little red disc", "-n", "3", "-o", str(grid),
     )  # fmt: skip
@@ -285,9 +285,9 @@ def test_sample_command_draws_a_row_per_caption(tmp_path):
     with Image.open(grid) as image:
         width, height = image.size
     assert width > height  # 2 rows of 3
-    wrong = run_zoo("sample", "cgan", str(run), "--text", "a big blue square")
+    wrong = invoke_zoo("sample", "cgan", str(run), "--text", "a big blue square")
     assert wrong.returncode == 2 and "holds a stackgan model" in wrong.stderr
-    unknown = run_zoo("sample", str(run), "--text", "a purple hexagon")
+    unknown = invoke_zoo("sample", str(run), "--text", "a purple hexagon")
     assert unknown.returncode == 2 and "hexagon" in unknown.stderr
     assert len(unknown.stderr.strip().splitlines()) == 1
 

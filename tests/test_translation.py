@@ -8,7 +8,7 @@ import torch
 from PIL import Image
 
 import ganzoo
-from conftest import run_zoo
+from conftest import invoke_zoo
 from ganzoo.contracts import DataKind, DataRequest
 from ganzoo.data.augment import jitter
 from ganzoo.data.common import resize_images
@@ -221,7 +221,7 @@ def test_cyclegan_can_use_unet_generators(tmp_path):
 
 
 def test_cyclegan_refuses_unet_levels_without_a_unet(tmp_path):
-    done = run_zoo("train", "cyclegan", "--set", "unet_levels=3", "--out", str(tmp_path / "r"))
+    done = invoke_zoo("train", "cyclegan", "--set", "unet_levels=3", "--out", str(tmp_path / "r"))
     assert done.returncode == 2 and "unet_levels needs generator=unet" in done.stderr
     assert not (tmp_path / "r").exists()
 
@@ -230,14 +230,16 @@ def test_zoo_translate_writes_one_png_per_input(tmp_path):
     run = ganzoo.train("pix2pix", steps=1, out=tmp_path / "p", **QUIET, **SMALL)
     for name in ("one", "two"):
         save(tmp_path / "in" / f"{name}.png", size=(20, 20))
-    done = run_zoo(
+    done = invoke_zoo(
         "translate", str(run), "--input", str(tmp_path / "in"), "-o", str(tmp_path / "o")
     )
     assert done.returncode == 0, done.stderr
     written = sorted(p.name for p in (tmp_path / "o").iterdir())
     assert written == ["one.png", "two.png"]
     assert Image.open(tmp_path / "o" / "one.png").size == (32, 32)
-    wrong = run_zoo("translate", str(run), "--input", str(tmp_path / "in"), "--direction", "BtoA")
+    wrong = invoke_zoo(
+        "translate", str(run), "--input", str(tmp_path / "in"), "--direction", "BtoA"
+    )
     assert wrong.returncode == 2 and wrong.stderr.count("\n") == 1 and "AtoB" in wrong.stderr
 
 
