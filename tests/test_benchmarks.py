@@ -69,7 +69,7 @@ def test_mode_protocol_split_over_seeds_equals_one_run(tmp_path):
     whole, parts = tmp_path / "whole.jsonl", tmp_path / "parts.jsonl"
     run(whole, "--seeds", "2")
     seed_0 = next(line for line in whole.read_text().splitlines() if '"seed": 0' in line)
-    parts.write_text(seed_0 + "\n")  # the first part, as `--seeds 1` writes it
+    parts.write_text(seed_0 + "\n")  # the first part: seed 0, as the whole run wrote it
     run(parts, "--seeds", "1", "--first-seed", "1", "--append")
     assert [row[0] for row in figures(parts)] == [0, 1]
     assert figures(whole)[1][2] > 0  # some high-quality samples, so the comparison says something
