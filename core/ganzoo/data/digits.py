@@ -19,7 +19,7 @@ TEST_FRACTION = 0.2
 def digit_images() -> tuple[torch.Tensor, torch.Tensor]:
     """All 1,797 digits as 1×8×8 images in [-1, 1] and their labels; offline, no download.
     Read straight from scikit-learn's data file (64 pixel values in 0..16, then the label, per
-    row) without importing scikit-learn, which costs seconds at every `zoo train`."""
+    row) without importing scikit-learn, which costs seconds at every start on digits."""
     spec = importlib.util.find_spec("sklearn")
     if spec is None or not spec.submodule_search_locations:
         raise DataError("digits needs scikit-learn's bundled data: pip install scikit-learn")
