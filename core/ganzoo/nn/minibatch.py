@@ -18,6 +18,20 @@ def _pair_gradient(weight: Tensor, points: Tensor, distances: Tensor) -> Tensor:
     return torch.ops.aten._cdist_backward(weight.contiguous(), points, points, 1.0, distances)
 
 
+def _distance_derivatives(points: Tensor, velocities: Tensor) -> Tensor:
+    """(B, N, N): d||p_i - p_j||_1 / dt when every p_i moves at v_i, that is
+    sum over c of (v_ic - v_jc) sign(p_ic - p_jc), written as a + a^T with
+    a_ij = sum over c of v_ic sign(p_ic - p_jc). One (B, N, N) buffer per coordinate instead of
+    a (B, C, N, N) broadcast: R1 steps of improved-gan at batch 128 run 1.8x faster on CPU
+    (BENCHMARKS.md)."""
+    outward = points.new_zeros(points.shape[0], points.shape[1], points.shape[1])
+    for c in range(points.shape[-1]):
+        coordinate = points[..., c]
+        signs = torch.sign(coordinate.unsqueeze(-1) - coordinate.unsqueeze(-2))
+        outward.addcmul_(velocities[..., c].unsqueeze(-1), signs)
+    return outward + outward.transpose(-1, -2)
+
+
 class _ClosenessGradient(torch.autograd.Function):
     """The gradient of _L1Closeness, written as a function of its own so that it can be
     differentiated once more: R1 and gradient penalties back-propagate through it, and
@@ -35,9 +49,7 @@ class _ClosenessGradient(torch.autograd.Function):
     @once_differentiable
     def backward(ctx: FunctionCtx, upstream: Tensor) -> tuple[Tensor, Tensor, None, None]:
         points, distances, closeness, weight = ctx.saved_tensors
-        p, v = points.transpose(-1, -2), upstream.transpose(-1, -2)  # (B, C, N)
-        signs = torch.sign(p.unsqueeze(-1) - p.unsqueeze(-2))  # (B, C, N, N)
-        along = ((v.unsqueeze(-1) - v.unsqueeze(-2)) * signs).sum(-3)  # (B, N, N)
+        along = _distance_derivatives(points, upstream)
         grad_grad = -(closeness * along).sum(-1)
         return _pair_gradient(weight * along, points, distances), grad_grad, None, None
 
