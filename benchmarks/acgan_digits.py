@@ -146,10 +146,16 @@ def main() -> int:
     )
     parser.add_argument("--smoke", action="store_true")
     args = parser.parse_args()
+    if args.out:
+        return run_benchmark(args, args.out)
+    with tempfile.TemporaryDirectory(prefix="acgan-bench-") as folder:  # 100 MB of runs
+        return run_benchmark(args, Path(folder))
+
+
+def run_benchmark(args: argparse.Namespace, root: Path) -> int:
     per_class, tstr_n, tstr_epochs = 100, 10_000, 3
     if args.smoke:
         args.steps, args.seeds, per_class, tstr_n, tstr_epochs = 10, [0], 10, 1000, 1
-    root = args.out or Path(tempfile.mkdtemp(prefix="acgan-bench-"))
     jobs = [(seed, name) for seed in args.seeds for name in args.models]
     threads = max(1, torch.get_num_threads() // args.jobs)
     with ProcessPoolExecutor(args.jobs) as pool:

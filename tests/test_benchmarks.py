@@ -1,6 +1,7 @@
 """Seconds-long smoke runs of the benchmarks: they check the harnesses, not the figures."""
 
 import json
+import os
 import subprocess
 import sys
 
@@ -26,13 +27,18 @@ from conftest import ROOT
 )
 def test_benchmark_smoke(script, expected, tmp_path):
     arguments = [a.replace("{tmp}", str(tmp_path)) for a in script[1:]]
+    scratch = tmp_path / "tmpdir"
+    scratch.mkdir()
     done = subprocess.run(
         [sys.executable, str(ROOT / "benchmarks" / script[0]), *arguments],
         capture_output=True,
         text=True,
         timeout=300,
+        env={**os.environ, "TMPDIR": str(scratch)},
     )
     assert expected in done.stdout, done.stderr[-2000:]
+    left = [p.name for p in scratch.iterdir() if not p.name.startswith("torchinductor_")]
+    assert not left  # its temporary runs removed (torch's own compile cache may stay)
 
 
 def test_seqgan_benchmark_forked_from_pretraining_equals_a_run_from_scratch(tmp_path):
