@@ -22,7 +22,7 @@ def _distance_derivatives(points: Tensor, velocities: Tensor) -> Tensor:
     """(B, N, N): d||p_i - p_j||_1 / dt when every p_i moves at v_i, that is
     sum over c of (v_ic - v_jc) sign(p_ic - p_jc), written as a + a^T with
     a_ij = sum over c of v_ic sign(p_ic - p_jc). One (B, N, N) buffer per coordinate instead of
-    a (B, C, N, N) broadcast: R1 steps of improved-gan at batch 128 run 1.8x faster on CPU
+    a (B, C, N, N) broadcast: R1 steps of improved-gan at batch 128 run 1.8-2x faster on CPU
     (BENCHMARKS.md)."""
     outward = points.new_zeros(points.shape[0], points.shape[1], points.shape[1])
     for c in range(points.shape[-1]):
