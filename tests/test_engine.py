@@ -14,7 +14,7 @@ import ganzoo
 from conftest import invoke_zoo, run_zoo
 from ganzoo.engine.checkpoint import latest_checkpoint, match_parameter_layouts
 from ganzoo.engine.tensorio import load_tensors
-from ganzoo.errors import TrainingDiverged
+from ganzoo.errors import DataError, TrainingDiverged
 from ganzoo.nn.norms import Norm
 from ganzoo.plugins import host
 
@@ -209,6 +209,18 @@ def test_digits_are_scikit_learns_read_without_importing_it():
     bunch = load_digits()
     assert torch.equal(images, torch.from_numpy(bunch.images).float().unsqueeze(1) / 8 - 1)
     assert torch.equal(labels, torch.from_numpy(bunch.target).long())
+
+
+def test_digits_without_scikit_learns_data_file_is_a_data_error(tmp_path, monkeypatch):
+    import importlib.machinery
+
+    from ganzoo.data.digits import digit_images
+
+    spec = importlib.machinery.ModuleSpec("sklearn", None, is_package=True)
+    spec.submodule_search_locations = [str(tmp_path)]
+    monkeypatch.setattr("importlib.util.find_spec", lambda name: spec)
+    with pytest.raises(DataError, match="reinstall scikit-learn"):
+        digit_images()
 
 
 def _write_png(path, array):

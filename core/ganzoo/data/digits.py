@@ -23,11 +23,10 @@ def digit_images() -> tuple[torch.Tensor, torch.Tensor]:
     spec = importlib.util.find_spec("sklearn")
     if spec is None or not spec.submodule_search_locations:
         raise DataError("digits needs scikit-learn's bundled data: pip install scikit-learn")
-    table = np.loadtxt(
-        Path(spec.submodule_search_locations[0], "datasets", "data", "digits.csv.gz"),
-        delimiter=",",
-        dtype=np.float32,
-    )
+    path = Path(spec.submodule_search_locations[0], "datasets", "data", "digits.csv.gz")
+    if not path.is_file():
+        raise DataError(f"digits: scikit-learn has no {path}; reinstall scikit-learn")
+    table = np.loadtxt(path, delimiter=",", dtype=np.float32)
     images = torch.from_numpy(table[:, :64]).view(-1, 1, 8, 8) / 16 * 2 - 1
     return images, torch.from_numpy(table[:, 64]).long()
 
