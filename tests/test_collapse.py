@@ -113,6 +113,23 @@ def test_sinkhorn_solves_a_stack_of_problems_like_one_at_a_time():
     assert torch.allclose(stacked, single)
 
 
+def test_sinkhorn_floored_exponents_leave_plan_and_cost_as_torch_logsumexp_gives_them():
+    torch.manual_seed(0)
+    x = torch.nn.functional.normalize(torch.randn(2, 64, 8), dim=-1)
+    costs = 1 - x @ x.flip(0).transpose(1, 2)
+    epsilon = 1e-3  # most scaled costs lie far under float32's log(tiny), about -87
+    scaled = -costs / epsilon
+    f, g = torch.zeros(2, 64), torch.zeros(2, 64)
+    for _ in range(50):
+        f = -math.log(64) - torch.logsumexp(scaled + g.unsqueeze(-2), dim=-1)
+        g = -math.log(64) - torch.logsumexp(scaled + f.unsqueeze(-1), dim=-2)
+    expected = torch.exp(scaled + f.unsqueeze(-1) + g.unsqueeze(-2))
+    assert (scaled < -1000).float().mean() > 0.5
+    plan = sinkhorn_plan(costs, epsilon, iterations=50)
+    assert torch.allclose(plan, expected, rtol=1e-5, atol=1e-36)
+    assert torch.allclose(sinkhorn_cost(costs, epsilon, 50), (expected * costs).sum((1, 2)))
+
+
 def test_sinkhorn_gradients_stay_finite_at_small_epsilon():
     torch.manual_seed(0)
     x = torch.randn(64, 16, requires_grad=True)

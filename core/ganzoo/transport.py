@@ -4,6 +4,8 @@ Log-domain iterations on the dual potentials, so small regularisation (epsilon) 
 underflows nor overflows. The transport cost's gradient with respect to the cost matrix is the
 plan itself (envelope theorem), so no gradient flows through the iterations: memory stays at
 one n x m matrix and the backward pass costs nothing extra.
+
+`exp` goes through `ganzoo.underflow`: at small epsilon most of its terms underflow.
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ import math
 
 import torch
 from torch import Tensor
+
+from ganzoo.underflow import floored_exp_, logsumexp
 
 
 @torch.no_grad()
@@ -26,9 +30,10 @@ def sinkhorn_plan(cost: Tensor, epsilon: float, iterations: int = 100) -> Tensor
     f = torch.zeros(cost.shape[:-1], dtype=cost.dtype, device=cost.device)
     g = torch.zeros((*cost.shape[:-2], m), dtype=cost.dtype, device=cost.device)
     for _ in range(iterations):
-        f = log_a - torch.logsumexp(scaled + g.unsqueeze(-2), dim=-1)
-        g = log_b - torch.logsumexp(scaled + f.unsqueeze(-1), dim=-2)
-    return torch.exp(scaled + f.unsqueeze(-1) + g.unsqueeze(-2))
+        f = log_a - logsumexp(scaled + g.unsqueeze(-2), dim=-1)
+        g = log_b - logsumexp(scaled + f.unsqueeze(-1), dim=-2)
+    log_plan = scaled + f.unsqueeze(-1) + g.unsqueeze(-2)
+    return floored_exp_(log_plan)
 
 
 def sinkhorn_cost(cost: Tensor, epsilon: float, iterations: int = 100) -> Tensor:

@@ -14,6 +14,7 @@ from typing import NamedTuple
 import torch
 
 from ganzoo.metrics.arrays import as_features, chunks, same_dimension
+from ganzoo.underflow import logsumexp
 
 
 class ParzenResult(NamedTuple):
@@ -27,7 +28,7 @@ def _log_density(test: torch.Tensor, samples: torch.Tensor, sigma: float) -> tor
     out = torch.empty(len(test), dtype=test.dtype)
     for rows in chunks(len(test), 256):
         squared = torch.cdist(test[rows], samples).square()
-        out[rows] = torch.logsumexp(-squared / (2 * sigma**2), dim=1).cpu()
+        out[rows] = logsumexp(-squared / (2 * sigma**2), dim=1).cpu()
     return out - math.log(len(samples)) - d / 2 * math.log(2 * math.pi * sigma**2)
 
 
