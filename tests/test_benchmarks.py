@@ -23,6 +23,7 @@ from conftest import ROOT
         (["stacked_digits.py", "--smoke"], "| improved-gan |"),
         (["translation_digits.py", "--smoke", "--figures", "{tmp}"], "| BtoA |"),
         (["stackgan_shapes.py", "--smoke", "--out", "{tmp}"], "| FID stage II |"),
+        (["sinkhorn_convergence.py", "--smoke"], "| 0.001 | scaled from 2 |"),
     ],
 )
 def test_benchmark_smoke(script, expected, tmp_path):

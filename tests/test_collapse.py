@@ -1,5 +1,6 @@
 """The mode-collapse fighters' new parts: the minibatch layer, Sinkhorn, the paper options."""
 
+import itertools
 import json
 import math
 
@@ -10,7 +11,7 @@ import torch
 
 import ganzoo
 from ganzoo.nn.minibatch import MinibatchDiscrimination
-from ganzoo.transport import cosine_cost, sinkhorn_cost, sinkhorn_plan
+from ganzoo.transport import cosine_cost, epsilon_schedule, sinkhorn_cost, sinkhorn_plan
 
 QUIET = {"device": "cpu", "sample_every": 0, "checkpoint_every": 0, "progress": False}
 
@@ -89,17 +90,18 @@ def test_improved_gan_trains_with_an_r1_penalty_through_the_minibatch_layer(tmp_
 
 
 @pytest.mark.filterwarnings("ignore:Sinkhorn did not converge")  # POT's tolerance is stricter
+@pytest.mark.parametrize("start", [None, 2.0])
 @pytest.mark.parametrize("epsilon", [0.5, 0.05])
-def test_sinkhorn_matches_pot_in_plan_value_and_gradient(epsilon):
+def test_sinkhorn_matches_pot_in_plan_value_and_gradient(epsilon, start):
     rng = np.random.default_rng(0)
     cost = torch.tensor(rng.random((30, 20)), requires_grad=True)
     a, b = torch.full((30,), 1 / 30, dtype=torch.float64), torch.full((20,), 1 / 20).double()
     reference = ot.solve(
         cost, a, b, reg=epsilon, method="sinkhorn_log", grad="envelope", max_iter=20000, tol=1e-12
     )
-    plan = sinkhorn_plan(cost.detach(), epsilon, iterations=2000)
+    plan = sinkhorn_plan(cost.detach(), epsilon, iterations=2000, start=start)
     assert torch.allclose(plan, reference.plan, atol=1e-10)
-    ours = sinkhorn_cost(cost, epsilon, iterations=2000)
+    ours = sinkhorn_cost(cost, epsilon, iterations=2000, start=start)
     assert ours.item() == pytest.approx(reference.value_linear.item(), rel=1e-8)
     (grad_ours,) = torch.autograd.grad(ours, cost)
     (grad_pot,) = torch.autograd.grad(reference.value, cost)
@@ -130,12 +132,39 @@ def test_sinkhorn_floored_exponents_leave_plan_and_cost_as_torch_logsumexp_gives
     assert torch.allclose(sinkhorn_cost(costs, epsilon, 50), (expected * costs).sum((1, 2)))
 
 
+def test_epsilon_schedule_decays_geometrically_over_the_first_half_then_holds():
+    assert epsilon_schedule(0.01, 5) == [0.01] * 5
+    assert epsilon_schedule(0.01, 5, start=0.001) == [0.01] * 5  # start under epsilon: plain
+    schedule = epsilon_schedule(0.001, 100, start=2.0)
+    assert len(schedule) == 100 and schedule[0] == 2.0
+    assert schedule[49] == pytest.approx(0.001) and schedule[50:] == [0.001] * 50
+    ratios = [b / a for a, b in itertools.pairwise(schedule[:50])]
+    assert max(ratios) == pytest.approx(min(ratios)) and ratios[0] < 1
+
+
+def test_epsilon_scaling_reaches_the_small_epsilon_plan_in_far_fewer_iterations():
+    torch.manual_seed(0)
+    x = torch.nn.functional.normalize(torch.randn(96, 8, dtype=torch.float64), dim=1)
+    y = torch.nn.functional.normalize(torch.randn(96, 8, dtype=torch.float64) + 0.5, dim=1)
+    costs = 1 - x @ y.T
+    converged = sinkhorn_plan(costs, 1e-3, iterations=20000)
+    plain = sinkhorn_plan(costs, 1e-3, iterations=100)
+    scaled = sinkhorn_plan(costs, 1e-3, iterations=100, start=2.0)
+
+    def row_error(plan):
+        return (plan.sum(1) * 96 - 1).abs().max().item()
+
+    assert row_error(converged) < 1e-3
+    assert row_error(scaled) < row_error(plain) / 3
+    assert (scaled - converged).abs().sum() < (plain - converged).abs().sum() / 2
+
+
 def test_sinkhorn_gradients_stay_finite_at_small_epsilon():
     torch.manual_seed(0)
     x = torch.randn(64, 16, requires_grad=True)
     y = torch.randn(64, 16, requires_grad=True)
-    for epsilon in (1e-2, 1e-3, 1e-4):
-        value = sinkhorn_cost(cosine_cost(x, y), epsilon, iterations=100)
+    for epsilon, start in itertools.product((1e-2, 1e-3, 1e-4), (None, 2.0)):
+        value = sinkhorn_cost(cosine_cost(x, y), epsilon, iterations=100, start=start)
         grad_x, grad_y = torch.autograd.grad(value, (x, y))
         assert math.isfinite(value.item())
         assert torch.isfinite(grad_x).all() and torch.isfinite(grad_y).all()

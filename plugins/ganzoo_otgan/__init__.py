@@ -39,6 +39,12 @@ class OTGANConfig(VariantConfig, LinearDecay):
         0.01, gt=0, description="Sinkhorn entropy regularisation, on a cosine cost in [0, 2]"
     )
     sinkhorn_iterations: int = Field(100, ge=1, description="log-domain Sinkhorn iterations")
+    epsilon_start: float | None = Field(
+        None,
+        gt=0,
+        description="epsilon-scaling: the first Sinkhorn iteration's epsilon, decaying to epsilon"
+        " over the first half (2 = the cosine cost's diameter); None: all at epsilon",
+    )
     generator_steps: int = Field(3, ge=1, description="generator steps per critic step")
     embedding: int = Field(64, ge=1, description="critic embedding dimension")
     image_size: int = Field(16, description="image side for image data (16, 32 or 64)")
@@ -86,7 +92,7 @@ class OTGAN(Variant):
         pairs = [(vx, vy), (vx, vy2), (vx2, vy), (vx2, vy2), (vx, vx2), (vy, vy2)]
         costs = torch.stack([cosine_cost(a, b) for a, b in pairs])  # six problems, one solve
         c = self.config
-        w = sinkhorn_cost(costs, c.epsilon, c.sinkhorn_iterations)
+        w = sinkhorn_cost(costs, c.epsilon, c.sinkhorn_iterations, c.epsilon_start)
         return w[:4].sum() - 2 * w[4] - 2 * w[5]
 
     def train_step(self, next_batch: NextBatch, step: int) -> dict[str, Tensor]:
