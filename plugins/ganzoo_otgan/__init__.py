@@ -8,11 +8,6 @@ transport" (Algorithm 1):
         MED = W_c(X, Y) + W_c(X, Y') + W_c(X', Y) + W_c(X', Y') - 2 W_c(X, X') - 2 W_c(Y, Y')
         every `generator_steps`-th iteration the critic ascends MED; the generator descends it
 
-Not in the paper: `fixed_critic_in_decay` stops the critic's updates once the learning rates
-start to decay, so the generator settles onto the modes of one fixed transport cost instead of
-chasing a moving one (on the 25-Gaussian grid it lifted the share of high-quality samples,
-BENCHMARKS.md).
-
 The minibatch energy distance stays a proper metric with a learned cost because the critic
 only changes the embedding, and large batches make the minibatch estimate less biased. Sinkhorn
 lives in core (`ganzoo.transport`).
@@ -23,7 +18,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 import torch
-from pydantic import Field, model_validator
+from pydantic import Field
 from torch import Tensor, nn
 
 from ganzoo import PLUGIN_API_VERSION, hookimpl
@@ -51,11 +46,6 @@ class OTGANConfig(VariantConfig, LinearDecay):
         " over the first half (2 = the cosine cost's diameter); None: all at epsilon",
     )
     generator_steps: int = Field(3, ge=1, description="generator steps per critic step")
-    fixed_critic_in_decay: bool = Field(
-        False,
-        description="no critic updates from decay_start on: the generator settles against a "
-        "fixed critic while the rates fall",
-    )
     embedding: int = Field(64, ge=1, description="critic embedding dimension")
     image_size: int = Field(16, description="image side for image data (16, 32 or 64)")
     channels: int | None = Field(None, description="image channels; None = the data's own")
@@ -63,12 +53,6 @@ class OTGANConfig(VariantConfig, LinearDecay):
     critic_norm: Norm = Field("none", description="critic normalisation (image critic)")
     hidden: int = Field(128, ge=1, description="MLP hidden units")
     depth: int = Field(3, ge=1, description="MLP hidden layers")
-
-    @model_validator(mode="after")
-    def _fixed_critic_needs_a_decay(self) -> OTGANConfig:
-        if self.fixed_critic_in_decay and self.decay_start is None:
-            raise ValueError("fixed_critic_in_decay needs decay_start")
-        return self
 
 
 class OTGAN(Variant):
@@ -111,15 +95,9 @@ class OTGAN(Variant):
         w = sinkhorn_cost(costs, c.epsilon, c.sinkhorn_iterations, c.epsilon_start)
         return w[:4].sum() - 2 * w[4] - 2 * w[5]
 
-    def critic_trains(self, step: int) -> bool:
-        c = self.config
-        if c.fixed_critic_in_decay and step >= c.decay_start:
-            return False
-        return step % c.generator_steps == 0
-
     def train_step(self, next_batch: NextBatch, step: int) -> dict[str, Tensor]:
         losses = {}
-        if self.critic_trains(step):
+        if step % self.config.generator_steps == 0:
             with self.runtime.frozen(self.networks["generator"]):
                 critic_loss = -self.energy_distance(next_batch)
             self.optimizers["critic"].zero_grad(set_to_none=True)
