@@ -271,6 +271,29 @@ def test_otgan_updates_its_critic_every_generator_steps(tmp_path):
     assert critic_steps == [1, 4]
 
 
+def test_otgan_generator_gradient_is_the_same_without_the_real_pair_term():
+    """W_c(X, X') does not depend on the generator, so its step may leave it out."""
+    from ganzoo.contracts import Runtime
+    from ganzoo.engine.batches import DeviceBatches
+    from ganzoo.variants import build_config, load_data, variant_class
+
+    cls = variant_class("otgan")
+    config = build_config(cls, {})
+    data = load_data("grid25", cls, config, 0)
+    variant = cls(config, data.info, Runtime(torch.device("cpu")))
+    gradients, losses = [], []
+    for with_real_pair in (True, False):
+        torch.manual_seed(0)
+        batches = DeviceBatches(data, 32, torch.device("cpu"), 0)
+        variant.generator.zero_grad(set_to_none=True)
+        loss = variant.energy_distance(batches, with_real_pair)
+        loss.backward()
+        losses.append(loss.item())
+        gradients.append(torch.cat([p.grad.flatten() for p in variant.generator.parameters()]))
+    assert losses[0] != pytest.approx(losses[1])  # the term itself is there and not zero
+    torch.testing.assert_close(gradients[0], gradients[1], rtol=1e-5, atol=1e-7)
+
+
 def test_one_sided_label_smoothing_moves_only_the_real_target():
     from ganzoo.losses import NonSaturating
     from ganzoo_improved_gan import OneSidedSmoothing
