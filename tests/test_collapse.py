@@ -10,8 +10,11 @@ import pytest
 import torch
 
 import ganzoo
+from ganzoo.contracts import Runtime
+from ganzoo.engine.batches import DeviceBatches
 from ganzoo.nn.minibatch import MinibatchDiscrimination
 from ganzoo.transport import cosine_cost, epsilon_schedule, sinkhorn_cost, sinkhorn_plan
+from ganzoo.variants import build_config, load_data, variant_class
 
 QUIET = {"device": "cpu", "sample_every": 0, "checkpoint_every": 0, "progress": False}
 
@@ -273,10 +276,6 @@ def test_otgan_updates_its_critic_every_generator_steps(tmp_path):
 
 def test_otgan_generator_gradient_is_the_same_without_the_real_pair_term():
     """W_c(X, X') does not depend on the generator, so its step may leave it out."""
-    from ganzoo.contracts import Runtime
-    from ganzoo.engine.batches import DeviceBatches
-    from ganzoo.variants import build_config, load_data, variant_class
-
     cls = variant_class("otgan")
     config = build_config(cls, {})
     data = load_data("grid25", cls, config, 0)
