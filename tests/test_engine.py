@@ -131,7 +131,10 @@ def test_two_process_gloo_ddp_equals_one_process_with_double_batch(tmp_path):
         (["--device", "tpu"], "--device takes auto"),
         (["--steps", "0"], "--steps 0"),
         (["--data", "folder:/no/such/place"], "does not exist"),
-        (["--data", "ring8"], "needs images"),
+        (
+            ["--data", "ring8"],
+            "dcgan needs images or labelled-images data; 'ring8' provides points",
+        ),
         (["--data", "nosuchdata"], "no dataset 'nosuchdata'"),
         (["--batch-size", "5000"], "fewer than one batch of 5000"),
         (["--cuda-graph", "--device", "cpu"], "--cuda-graph needs a CUDA device"),

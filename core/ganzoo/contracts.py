@@ -44,6 +44,7 @@ class DataRequest:
     channels: int | None = None
     argument: str | None = None
     seed: int = 0
+    variant: str = "this variant"  # who asks, for error messages
 
 
 @dataclass
@@ -284,6 +285,7 @@ class Variant(ABC):
             channels=getattr(config, "channels", None),
             argument=argument,
             seed=seed,
+            variant=cls.id,
         )
 
     @abstractmethod

@@ -14,9 +14,9 @@ def choose_kind(provider_id: str, offered: tuple[DataKind, ...], request: DataRe
     for kind in request.kinds:
         if kind in offered:
             return kind
-    wanted = ", ".join(k.value for k in request.kinds)
-    have = ", ".join(k.value for k in offered)
-    raise DataError(f"this variant needs {wanted} data; {provider_id!r} provides {have}")
+    wanted = " or ".join(k.value for k in request.kinds)
+    have = " and ".join(k.value for k in offered)
+    raise DataError(f"{request.variant} needs {wanted} data; {provider_id!r} provides {have}")
 
 
 def parse_options(provider_id: str, argument: str | None, defaults: dict[str, float]) -> dict:
