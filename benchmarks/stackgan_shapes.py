@@ -13,6 +13,8 @@ headline is their mean, "all" the share of images with all four right. Captions 
 combinations come from the held-out images of the test split (caption 0 of each); held-out
 combinations (red triangles, green circles, blue squares) are rendered fresh. FID uses the
 zoo's domain classifier (trained on the real training images) against the test split.
+With `--set ema=0.999` stage II is drawn from the generator's moving average, and its live
+weights are scored as well ("stage II, live"): the same figures as a run without the average.
 Writes results.json, report.md and stages.png (stage I | stage II per caption) to `--out`.
 """
 
@@ -70,11 +72,19 @@ def in_chunks(model, captions: torch.Tensor, seed: int) -> tuple[torch.Tensor, t
     return torch.cat(lows), torch.cat(highs)
 
 
+def fid(data, images: torch.Tensor) -> float:
+    return evaluate_samples(data, images, ["fid"])[0]["fid"]["fid"]
+
+
 def evaluate_run(run: Path, judge, data, held_out: dict, device: str) -> dict:
+    """Stage I and stage II on both kinds of captions. A run trained with `--set ema=D` samples
+    stage II from the average; its live weights are scored too ("stage II, live"), which is the
+    same run without the average, since the average does not take part in training."""
     model = ganzoo.load(run, device=device)
+    average = dict(model.ema)
     seen = data.test
     count = len(seen["x"])
-    result: dict = {"run": run.name}
+    result: dict = {"run": run.name, "fid": {}}
     for split, captions, attributes in (
         ("training combinations", seen["captions"][:, 0], seen["attributes"]),
         ("held-out combinations", held_out["captions"][:, 0], held_out["attributes"]),
@@ -86,11 +96,16 @@ def evaluate_run(run: Path, judge, data, held_out: dict, device: str) -> dict:
         }
         if split == "training combinations":
             result["fid"] = {
-                "stage I (upsampled)": evaluate_samples(data, low[:count], ["fid"])[0]["fid"][
-                    "fid"
-                ],
-                "stage II": evaluate_samples(data, high[:count], ["fid"])[0]["fid"]["fid"],
+                "stage I (upsampled)": fid(data, low[:count]),
+                "stage II": fid(data, high[:count]),
             }
+        if average:
+            model.ema = {}
+            _, live = in_chunks(model, captions, seed=1)
+            model.ema = average
+            result[split]["stage II, live"] = judge.accuracy(live, attributes)
+            if split == "training combinations":
+                result["fid"]["stage II, live"] = fid(data, live[:count])
     return result
 
 
@@ -122,6 +137,7 @@ def stages_figure(run: Path, data, path: Path, per_caption: int = 4) -> None:
 
 
 def report(results: list[dict], judge_real: dict, args: argparse.Namespace) -> str:
+    stages = list(results[0]["held-out combinations"])
     lines = [
         f"StackGAN on {args.data}: encoder {args.encoder_steps}, stage I {args.stage1_steps}, "
         f"stage II {args.stage2_steps} steps at batch 64, design {args.design}, options "
@@ -129,31 +145,32 @@ def report(results: list[dict], judge_real: dict, args: argparse.Namespace) -> s
         f"combinations {judge_real['training']['mean']:.3f}, held-out "
         f"{judge_real['held-out']['mean']:.3f}.",
         "",
-        "| discriminator | split | stage I mean (all) | stage II mean (all) | stage II per attribute |",
-        "|---|---|---|---|---|",
+        "| discriminator | split | stage | mean (per seed) | all four right | per attribute |",
+        "|---|---|---|---|---|---|",
     ]
     for label, mismatched in DISCRIMINATORS.items():
         mine = [r for r in results if r["mismatched"] == mismatched]
         for split in ("training combinations", "held-out combinations"):
-            one = [r[split]["stage I"]["mean"] for r in mine]
-            two = [r[split]["stage II"]["mean"] for r in mine]
-            every = [r[split]["stage II"]["all"] for r in mine]
-            per = {k: statistics.mean(r[split]["stage II"][k] for r in mine) for k in ATTRIBUTES}
-            lines.append(
-                f"| {label} | {split} | {statistics.mean(one):.3f} "
-                f"({', '.join(f'{v:.3f}' for v in one)}) | {statistics.mean(two):.3f} "
-                f"({', '.join(f'{v:.3f}' for v in two)}; all {statistics.mean(every):.3f}) | "
-                + ", ".join(f"{k} {v:.3f}" for k, v in per.items())
-                + " |"
-            )
-    lines += ["", "| discriminator | FID stage I upsampled | FID stage II |", "|---|---|---|"]
+            for stage in stages:
+                means = [r[split][stage]["mean"] for r in mine]
+                every = statistics.mean(r[split][stage]["all"] for r in mine)
+                per = {k: statistics.mean(r[split][stage][k] for r in mine) for k in ATTRIBUTES}
+                lines.append(
+                    f"| {label} | {split} | {stage} | {statistics.mean(means):.3f} "
+                    f"({', '.join(f'{v:.3f}' for v in means)}) | {every:.3f} | "
+                    + ", ".join(f"{k} {v:.3f}" for k, v in per.items())
+                    + " |"
+                )
+    fids = list(results[0]["fid"])
+    lines += ["", f"| discriminator | {' | '.join(f'FID {f}' for f in fids)} |"]
+    lines.append("|---" * (len(fids) + 1) + "|")
     for label, mismatched in DISCRIMINATORS.items():
         mine = [r for r in results if r["mismatched"] == mismatched]
         cells = []
-        for stage in ("stage I (upsampled)", "stage II"):
+        for stage in fids:
             values = [r["fid"][stage] for r in mine]
             cells.append(f"{statistics.mean(values):.2f} ({', '.join(f'{v:.2f}' for v in values)})")
-        lines.append(f"| {label} | {cells[0]} | {cells[1]} |")
+        lines.append(f"| {label} | {' | '.join(cells)} |")
     return "\n".join(lines) + "\n"
 
 

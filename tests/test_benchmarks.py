@@ -81,3 +81,21 @@ def test_mode_protocol_split_over_seeds_equals_one_run(tmp_path):
     assert [row[0] for row in figures(parts)] == [0, 1]
     assert figures(whole)[1][2] > 0  # some high-quality samples, so the comparison says something
     assert figures(parts) == figures(whole)
+
+
+def test_stackgan_benchmark_scores_the_live_weights_of_an_averaged_run_as_a_run_without(tmp_path):
+    """With `--set ema=D` the script also scores stage II's live weights; the average takes no
+    part in training, so they must score exactly as the same run trained without it."""
+
+    def results(out, *extra):
+        script = ROOT / "benchmarks" / "stackgan_shapes.py"
+        arguments = [sys.executable, str(script), "--smoke", "--out", str(tmp_path / out), *extra]
+        subprocess.run(arguments, check=True, capture_output=True, text=True, timeout=300)
+        return json.loads((tmp_path / out / "results.json").read_text())["runs"]
+
+    averaged, plain = results("averaged", "--set", "ema=0.999"), results("plain")
+    for with_average, without in zip(averaged, plain, strict=True):
+        for split in ("training combinations", "held-out combinations"):
+            assert with_average[split]["stage II, live"] == without[split]["stage II"]
+            assert "stage II, live" not in without[split]
+        assert with_average["fid"]["stage II, live"] == without["fid"]["stage II"]
