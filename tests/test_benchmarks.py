@@ -83,7 +83,7 @@ def test_mode_protocol_split_over_seeds_equals_one_run(tmp_path):
     assert figures(parts) == figures(whole)
 
 
-def test_stackgan_benchmark_scores_the_live_weights_of_an_averaged_run_as_a_run_without(tmp_path):
+def test_stackgan_benchmark_live_weights_and_no_ablation_match_the_plain_runs(tmp_path):
     """With `--set ema=D` the script also scores stage II's live weights; the average takes no
     part in training, so they must score exactly as the same run trained without it."""
 
@@ -99,3 +99,5 @@ def test_stackgan_benchmark_scores_the_live_weights_of_an_averaged_run_as_a_run_
             assert with_average[split]["stage II, live"] == without[split]["stage II"]
             assert "stage II, live" not in without[split]
         assert with_average["fid"]["stage II, live"] == without["fid"]["stage II"]
+    alone = results("alone", "--no-ablation")  # the matching-aware runs only, unchanged
+    assert alone == [run for run in plain if run["mismatched"]]
