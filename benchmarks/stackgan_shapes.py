@@ -84,28 +84,21 @@ def evaluate_run(run: Path, judge, data, held_out: dict, device: str) -> dict:
     average = dict(model.ema)
     seen = data.test
     count = len(seen["x"])
-    result: dict = {"run": run.name, "fid": {}}
+    result: dict = {"run": run.name}
     for split, captions, attributes in (
         ("training combinations", seen["captions"][:, 0], seen["attributes"]),
         ("held-out combinations", held_out["captions"][:, 0], held_out["attributes"]),
     ):
         low, high = in_chunks(model, captions, seed=1)
-        result[split] = {
-            "stage I": judge.accuracy(low, attributes),
-            "stage II": judge.accuracy(high, attributes),
-        }
-        if split == "training combinations":
-            result["fid"] = {
-                "stage I (upsampled)": fid(data, low[:count]),
-                "stage II": fid(data, high[:count]),
-            }
+        images = {"stage I": low, "stage II": high}
         if average:
             model.ema = {}
-            _, live = in_chunks(model, captions, seed=1)
+            images["stage II, live"] = in_chunks(model, captions, seed=1)[1]
             model.ema = average
-            result[split]["stage II, live"] = judge.accuracy(live, attributes)
-            if split == "training combinations":
-                result["fid"]["stage II, live"] = fid(data, live[:count])
+        result[split] = {stage: judge.accuracy(x, attributes) for stage, x in images.items()}
+        if split == "training combinations":
+            names = {"stage I": "stage I (upsampled)"}
+            result["fid"] = {names.get(k, k): fid(data, x[:count]) for k, x in images.items()}
     return result
 
 
