@@ -64,7 +64,7 @@ def test_mode_protocol_split_over_seeds_equals_one_run(tmp_path):
 
     def run(json_file, *extra):
         script = ROOT / "benchmarks" / "modes.py"
-        short = ["--methods", "gan", "--data", "ring8", "--steps", "1000"]  # seed 1 finds modes
+        short = ["--methods", "gan", "--data", "ring8", "--steps", "1000"]
         arguments = [sys.executable, str(script), *short, "--jobs", "1", "--json", json_file]
         subprocess.run([*arguments, *extra], check=True, capture_output=True, timeout=300)
 
@@ -74,12 +74,14 @@ def test_mode_protocol_split_over_seeds_equals_one_run(tmp_path):
         return sorted(tuple(row[k] for k in keys) for row in rows)
 
     whole, parts = tmp_path / "whole.jsonl", tmp_path / "parts.jsonl"
-    run(whole, "--seeds", "2")
+    run(whole, "--seeds", "3")
     seed_0 = next(line for line in whole.read_text().splitlines() if '"seed": 0' in line)
     parts.write_text(seed_0 + "\n")  # the first part: seed 0, as the whole run wrote it
-    run(parts, "--seeds", "1", "--first-seed", "1", "--append")
-    assert [row[0] for row in figures(parts)] == [0, 1]
-    assert figures(whole)[1][2] > 0  # some high-quality samples, so the comparison says something
+    run(parts, "--seeds", "2", "--first-seed", "1", "--append")
+    assert [row[0] for row in figures(parts)] == [0, 1, 2]
+    # some high-quality samples, so the comparison says something; which seed finds them at
+    # 1,000 steps differs between processors (seed 1 on CPU-2, seed 2 on CPU-2X)
+    assert any(row[2] > 0 for row in figures(whole))
     assert figures(parts) == figures(whole)
 
 
