@@ -147,6 +147,47 @@ def test_joint_loss_counts_mismatched_pairs_as_negatives():
     assert Scores()(real, wrong)[0].eq(-1).all()  # the mismatched pair scores as a negative
 
 
+def test_closest_mismatch_differs_in_the_fewest_attributes():
+    from ganzoo.algorithms.matching import closest_mismatches
+
+    attributes = torch.tensor(
+        [
+            [0, 0, 0, 0],
+            [0, 0, 0, 0],  # the same combination as sample 0: never its wrong caption
+            [0, 1, 0, 0],  # one attribute from samples 0 and 1
+            [2, 3, 1, 4],
+            [2, 3, 1, 2],
+        ]
+    )
+    for seed in range(5):
+        tie_break = torch.rand(5, 5, generator=torch.Generator().manual_seed(seed))
+        wrong = closest_mismatches(attributes, tie_break)
+        assert wrong[:2].tolist() == [2, 2] and wrong[3:].tolist() == [4, 3]
+        assert wrong[2].item() in (0, 1)  # a tie, broken by the noise
+    ties = {closest_mismatches(attributes, torch.rand(5, 5))[2].item() for _ in range(50)}
+    assert ties == {0, 1}
+    alike = torch.zeros(3, 4, dtype=torch.long)  # nothing differs: the neighbour's caption
+    assert closest_mismatches(alike, torch.rand(3, 3)).tolist() == [2, 0, 1]
+
+
+def test_closest_mismatch_trains_and_needs_attributes(tmp_path):
+    model, data = build({"mismatch": "closest", "encoder_steps": 0})
+    recorder = Recording(model.networks["stage1_discriminator"])
+    model.stage1_discriminator = recorder
+    batch = batch_of(data)
+    assert all(torch.isfinite(v) for v in model._stage_step(1, batch).values())
+    (_, condition), _, (_, wrong) = recorder.calls[:3]
+    captions = {tuple(row.tolist()): i for i, row in enumerate(condition)}
+    partner = torch.tensor([captions[tuple(row.tolist())] for row in wrong])
+    attributes = batch["attributes"]
+    pairwise = (attributes[:, None] != attributes[None]).sum(2)
+    fewest = pairwise.masked_fill(pairwise == 0, 99).min(1).values
+    assert torch.equal(pairwise[torch.arange(len(partner)), partner], fewest)
+    write_caption_folder(tmp_path / "set", [f"{i}.png\ta red square {i}" for i in range(12)])
+    with pytest.raises(ConfigError, match="mismatch=closest needs data with attributes"):
+        build({"mismatch": "closest"}, spec=f"captions:{tmp_path / 'set'}")
+
+
 def test_captions_cover_every_attribute_value():
     rng = random.Random(0)
     seen = {name: set() for name in ATTRIBUTES}

@@ -57,6 +57,11 @@ class StackGANConfig(VariantConfig):
     stage2_steps: int = Field(5000, ge=0, description="stage II iterations")
     design: Literal["joint", "split"] = Field("joint", description="discriminator design")
     mismatched: bool = Field(True, description="train D on real images with wrong captions")
+    mismatch: Literal["random", "closest"] = Field(
+        "random",
+        description="the wrong caption: another image's in the batch (the paper), or the one whose "
+        "attributes differ least from the image's (data with attributes, e.g. shapes-captions)",
+    )
     d_fusion: Literal["input", "features"] = Field(
         "features",
         description="joint design: the caption joins D's last 4×4 feature map (the paper's "
@@ -176,6 +181,10 @@ class StackGAN(Variant):
     config: StackGANConfig
 
     def __init__(self, config, data, runtime):
+        if config.mismatch == "closest" and "attributes" not in data.extra:
+            raise ConfigError(
+                f"stackgan: mismatch=closest needs data with attributes, which {data.spec} has not"
+            )
         super().__init__(config, data, runtime)
         self.loss = adversarial_loss(config.loss)
 
@@ -259,11 +268,20 @@ class StackGAN(Variant):
             self.runtime.noise(n, c.condition_dim),
         )
 
+    def _wrong_captions(self, embedding: Tensor, batch: dict[str, Tensor]) -> Tensor:
+        """Another image's caption for each real image."""
+        if self.config.mismatch == "random":
+            return embedding.roll(1, dims=0)
+        n = len(embedding)
+        return embedding[
+            matching.closest_mismatches(batch["attributes"], self.runtime.uniform(n, n))
+        ]
+
     def _stage_step(self, stage: int, batch: dict[str, Tensor]) -> dict[str, Tensor]:
         c = self.config
         real = batch["x"] if stage == 2 else resize_images(batch["x"], c.stage1_size)
         embedding = self.embed(self._one_caption(batch["captions"]))
-        wrong = embedding.roll(1, dims=0) if c.mismatched else None  # another image's caption
+        wrong = self._wrong_captions(embedding, batch) if c.mismatched else None
         z, eps1, eps2 = self._noise(len(real))
         if stage == 1:
             fake, kl = self.stage1(z, embedding, eps1)

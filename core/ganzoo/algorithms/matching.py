@@ -11,6 +11,8 @@ matched vs mismatched; the generator must fool both.
 
 from __future__ import annotations
 
+import math
+
 import torch
 from torch import Tensor
 
@@ -54,3 +56,16 @@ def generator_loss(
 def mismatched_labels(labels: Tensor, num_classes: int, offsets: Tensor) -> Tensor:
     """A different class for every sample: shift by 1..K-1 (given as `offsets`), modulo K."""
     return (labels + 1 + offsets % (num_classes - 1)) % num_classes
+
+
+def closest_mismatches(attributes: Tensor, tie_break: Tensor) -> Tensor:
+    """For each sample, another sample of the batch whose attributes (N×A) differ from its own in
+    the fewest places, at least one: its caption is the hardest wrong one. With any other caption
+    the easiest attribute (position, in shapes-captions) tells most pairs apart; a caption wrong
+    in the shape alone makes D read the shape. `tie_break` (N×N, in [0, 1)) chooses among equally
+    close ones. A sample with no differing partner gets its neighbour's, as with random pairs."""
+    differences = (attributes[:, None, :] != attributes[None, :, :]).sum(2).to(tie_break.dtype)
+    differences = differences.masked_fill(differences == 0, math.inf) + tie_break
+    closest = differences.argmin(1)
+    neighbour = torch.arange(len(attributes), device=attributes.device).roll(1)
+    return torch.where(differences.min(1).values.isinf(), neighbour, closest)
