@@ -9,8 +9,10 @@
 
 Each stage alternates one D step and one G step. D's negatives (LECTURES.md section 5):
 (real image, its caption) -> 1, (G's image, the caption) -> 0, (real image, another image's
-caption) -> 0; `mismatched=False` drops the third kind. G minimises its adversarial loss plus
-`kl_weight` × KL. The engine's steps count encoder batches, then stage I, then stage II.
+caption) -> 0; `mismatched=False` drops the third kind, and `mismatch=closest` (not in the
+paper) picks the caption whose attributes differ least from the image's. G minimises its
+adversarial loss plus `kl_weight` × KL. The engine's steps count encoder batches, then stage I,
+then stage II.
 """
 
 from __future__ import annotations
