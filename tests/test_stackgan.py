@@ -186,6 +186,8 @@ def test_closest_mismatch_trains_and_needs_attributes(tmp_path):
     write_caption_folder(tmp_path / "set", [f"{i}.png\ta red square {i}" for i in range(12)])
     with pytest.raises(ConfigError, match="mismatch=closest needs data with attributes"):
         build({"mismatch": "closest"}, spec=f"captions:{tmp_path / 'set'}")
+    with pytest.raises(ConfigError, match="mismatched=false has none"):
+        build({"mismatch": "closest", "mismatched": False})
 
 
 def test_captions_cover_every_attribute_value():

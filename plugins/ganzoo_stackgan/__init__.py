@@ -183,6 +183,10 @@ class StackGAN(Variant):
     config: StackGANConfig
 
     def __init__(self, config, data, runtime):
+        if config.mismatch == "closest" and not config.mismatched:
+            raise ConfigError(
+                "stackgan: mismatch=closest chooses wrong captions; mismatched=false has none"
+            )
         if config.mismatch == "closest" and "attributes" not in data.extra:
             raise ConfigError(
                 f"stackgan: mismatch=closest needs data with attributes, which {data.spec} has not"
